@@ -1,0 +1,191 @@
+# idguard build. `make help` lists the targets.
+#
+# Flow for the kernel side (libbpf-bootstrap style): clang -target bpf ->
+# bpftool gen object -> bpftool gen skeleton, all under $(BUILD)/.
+# Userspace: one internal library (libidguard.a) linked by idguardd,
+# idguardctl, the unit tests and the fuzzers.
+
+VERSION := 0.1.0
+BUILD ?= build
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PKGS := libbpf libsystemd libcap inih json-c sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror=missing-prototypes \
+	-Werror=implicit-function-declaration -Werror=format=2 -Wno-unused-parameter \
+	-Wno-format-truncation
+HARDENING := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O2 -fno-common $(WARNINGS) -I$(BUILD) -Ibpf -Iagent/lib \
+	-DIDG_VERSION='"$(VERSION)"' -DIDG_PREFIX='"$(PREFIX)"' -DIDG_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	$(PKG_CFLAGS)
+CFLAGS ?=
+override CFLAGS := $(BASE_CFLAGS) $(HARDENING) $(CFLAGS)
+LDFLAGS ?=
+override LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
+	-I/usr/include/$(MULTIARCH) -Ibpf
+
+# ---- sources ---------------------------------------------------------------
+LIB_SRCS := $(sort $(wildcard agent/lib/*.c))
+DAEMON_SRCS := $(sort $(wildcard agent/daemon/*.c))
+CTL_SRCS := $(sort $(wildcard agent/ctl/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
+HELPERS := $(patsubst tests/helpers/%.c,%,$(sort $(wildcard tests/helpers/*.c)))
+FUZZERS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+SKEL := $(BUILD)/gate.skel.h
+
+all: $(BUILD)/idguardd $(BUILD)/idguardctl
+.PHONY: all
+
+# ---- kernel side -------------------------------------------------------------
+$(BUILD)/bpf/gate.bpf.o: bpf/gate.bpf.c bpf/idguard.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/gate.o: $(BUILD)/bpf/gate.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(SKEL): $(BUILD)/bpf/gate.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name gate > $@
+
+# ---- userspace ---------------------------------------------------------------
+$(BUILD)/%.o: %.c $(SKEL) $(wildcard agent/*/*.h) bpf/idguard.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libidguard.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/idguardd: $(DAEMON_OBJS) $(BUILD)/libidguard.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/idguardctl: $(CTL_OBJS) $(BUILD)/libidguard.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bpf:
+	@mkdir -p $@
+
+# ---- tests -------------------------------------------------------------------
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libidguard.a
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# Sanitizer build of the library and unit tests, in its own tree.
+ASAN := $(BUILD)/asan
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(ASAN)/%.o: %.c $(SKEL) $(wildcard agent/*/*.h) bpf/idguard.h
+	@mkdir -p $(@D)
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 $(ASAN_FLAGS) -c $< -o $@
+$(ASAN)/libidguard.a: $(LIB_SRCS:%.c=$(ASAN)/%.o)
+	$(Q)$(AR) rcs $@ $^
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libidguard.a
+	@mkdir -p $(@D)
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+# libFuzzer targets, built with clang against the library sources.
+FUZZ := $(BUILD)/fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+$(FUZZ)/%: tests/fuzz/%.c $(LIB_SRCS) $(SKEL)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-unused-command-line-argument -O1 $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+unit-tests: $(UNIT_TESTS:%=$(BUILD)/tests/%) $(UNIT_TESTS:%=$(ASAN)/tests/%)
+helpers: $(HELPERS:%=$(BUILD)/helpers/%)
+fuzzers: $(FUZZERS:%=$(FUZZ)/%)
+.PHONY: unit-tests helpers fuzzers
+
+# The whole suite: unit (plain and sanitized), fuzzers for a bounded time,
+# then the root integration tests. Ends with "N passed, N failed".
+check: deps all unit-tests helpers fuzzers
+	$(Q)BUILD=$(abspath $(BUILD)) tests/run-all.sh
+.PHONY: check
+
+# ---- running -------------------------------------------------------------------
+# The agent in the foreground with the shipped default policy (plus local
+# overrides in /etc/idguard/policy.d when present).
+run: deps all
+	$(Q)$(BUILD)/idguardd --foreground --policy-dir $(CURDIR)/policy --policy-dir $(SYSCONFDIR)/idguard/policy.d
+.PHONY: run
+
+# ---- dependencies --------------------------------------------------------------
+# Installed through apt-get only when missing, so repeated runs are quick.
+DEPS := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
+	libsystemd-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev \
+	libcmocka-dev libclang-rt-14-dev systemd jq util-linux
+deps:
+	$(Q)missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+.PHONY: deps
+
+# ---- installing ----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/idguardd $(DESTDIR)$(PREFIX)/sbin/idguardd
+	install -m 0755 $(BUILD)/idguardctl $(DESTDIR)$(PREFIX)/bin/idguardctl
+	install -d $(DESTDIR)$(PREFIX)/share/idguard/policy.d $(DESTDIR)$(SYSCONFDIR)/idguard/policy.d
+	install -m 0644 policy/*.conf $(DESTDIR)$(PREFIX)/share/idguard/policy.d/
+	install -d $(DESTDIR)/lib/systemd/system
+	install -m 0644 packaging/idguard.service $(DESTDIR)/lib/systemd/system/idguard.service
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0644 docs/man/idguardd.8 docs/man/idguardctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/man/idguard-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+.PHONY: install
+
+clean:
+	rm -rf $(BUILD)
+.PHONY: clean
+
+help:
+	@echo "make            build $(BUILD)/idguardd and $(BUILD)/idguardctl"
+	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make run        run the agent in the foreground with the shipped policy"
+	@echo "make check      run every test (root tests need root)"
+	@echo "make install    install into DESTDIR (PREFIX=$(PREFIX))"
+	@echo "make V=1        show the commands"
+.PHONY: help

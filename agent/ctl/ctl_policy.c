@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * idguardctl policy check / show. Both work without the daemon, on the
+ * same parser the daemon uses, so "check" passing means the daemon accepts.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "names.h"
+#include "policy.h"
+#include "util.h"
+#include "watchlist.h"
+
+static const char policy_help[] =
+	"Usage: idguardctl policy check [--policy-dir DIR]... [--json] [FILE...]\n"
+	"       idguardctl policy show  [--policy-dir DIR]... [--json]\n"
+	"\n"
+	"check  parses FILEs (or, without FILEs, the merged policy directories) and\n"
+	"       reports every problem as FILE:LINE: error|warning: message.\n"
+	"       Exit status 1 when there is any error; warnings alone exit 0.\n"
+	"show   prints the merged effective policy, each line with the file and line\n"
+	"       it came from.\n"
+	"\n"
+	"Without --policy-dir, the directories are those idguardd reads by default:\n"
+	"  " IDG_PREFIX "/share/idguard/policy.d, then " IDG_SYSCONFDIR "/idguard/policy.d\n";
+
+static struct json_object *diags_to_json(const struct idg_diags *diags)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < diags->count; i++) {
+		const struct idg_diag *d = &diags->items[i];
+		struct json_object *obj = json_object_new_object();
+
+		if (d->file)
+			json_object_object_add(obj, "file", json_object_new_string(d->file));
+		if (d->line)
+			json_object_object_add(obj, "line", json_object_new_int((int)d->line));
+		json_object_object_add(obj, "severity", json_object_new_string(d->warning ? "warning" : "error"));
+		json_object_object_add(obj, "message", json_object_new_string(d->message));
+		json_object_array_add(list, obj);
+	}
+	return list;
+}
+
+/* Loads from FILEs (in the order given) or from the directories. */
+static int load(const char *const *dirs, size_t n_dirs, char **files, int n_files, struct idg_policy **ret,
+		struct idg_diags *diags)
+{
+	static const char *const default_dirs[] = IDG_DEFAULT_POLICY_DIRS;
+	struct idg_policy *policy;
+	int r;
+
+	if (n_files == 0) {
+		if (n_dirs == 0) {
+			dirs = default_dirs;
+			n_dirs = ARRAY_SIZE(default_dirs);
+		}
+		return idg_policy_load_dirs(dirs, n_dirs, ret, diags);
+	}
+	policy = idg_policy_new();
+	if (!policy)
+		return -ENOMEM;
+	for (int i = 0; i < n_files; i++) {
+		r = idg_policy_parse_file(policy, files[i], diags);
+		if (r == -ENOMEM) {
+			idg_policy_free(policy);
+			return r;
+		}
+	}
+	*ret = policy;
+	return 0;
+}
+
+int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "policy-dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dirs[16];
+	size_t n_dirs = 0;
+	struct ctl ctl = *ctl_in;
+	struct idg_diags diags = { 0 };
+	struct idg_policy *policy = NULL;
+	struct idg_watchlist *watches = NULL;
+	const char *verb;
+	int c, r, exit_code;
+
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		(void)fputs(policy_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CTL_EXIT_USAGE : CTL_EXIT_OK;
+	}
+	verb = argv[1];
+	if (!streq(verb, "check") && !streq(verb, "show")) {
+		(void)fprintf(stderr, "idguardctl policy: unknown action '%s' (check or show)\n", verb);
+		return CTL_EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (n_dirs == ARRAY_SIZE(dirs)) {
+				(void)fprintf(stderr, "idguardctl policy: at most %zu --policy-dir options\n", ARRAY_SIZE(dirs));
+				return CTL_EXIT_USAGE;
+			}
+			dirs[n_dirs++] = optarg;
+			break;
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'h':
+			(void)fputs(policy_help, stdout);
+			return CTL_EXIT_OK;
+		default:
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (streq(verb, "show") && optind < argc) {
+		(void)fprintf(stderr, "idguardctl policy show: unexpected argument '%s'\n", argv[optind]);
+		return CTL_EXIT_USAGE;
+	}
+	r = load(dirs, n_dirs, argv + optind, argc - optind, &policy, &diags);
+	if (r == 0 && diags.errors == 0)
+		r = idg_watchlist_build(policy, &watches, &diags);
+	if (r < 0) {
+		(void)fprintf(stderr, "idguardctl policy: %s\n", strerror(-r));
+		exit_code = CTL_EXIT_FAILED;
+		goto out;
+	}
+	exit_code = diags.errors ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+
+	if (streq(verb, "check")) {
+		if (ctl.json) {
+			struct json_object *obj = json_object_new_object(), *files = json_object_new_array();
+
+			for (size_t i = 0; i < policy->n_files; i++)
+				json_object_array_add(files, json_object_new_string(policy->files[i]));
+			json_object_object_add(obj, "ok", json_object_new_boolean(diags.errors == 0));
+			json_object_object_add(obj, "files", files);
+			json_object_object_add(obj, "errors", json_object_new_int((int)diags.errors));
+			json_object_object_add(obj, "warnings", json_object_new_int((int)(diags.count - diags.errors)));
+			json_object_object_add(obj, "diagnostics", diags_to_json(&diags));
+			ctl_print_json(obj);
+			json_object_put(obj);
+		} else {
+			idg_diags_print(&diags, stdout);
+			if (diags.errors)
+				(void)printf("%zu error%s, %zu warning%s in %zu file%s: the policy would be refused\n",
+					     diags.errors, diags.errors == 1 ? "" : "s", diags.count - diags.errors,
+					     diags.count - diags.errors == 1 ? "" : "s", policy->n_files,
+					     policy->n_files == 1 ? "" : "s");
+			else
+				(void)printf("%zu file%s checked: no errors, %zu warning%s\n", policy->n_files,
+					     policy->n_files == 1 ? "" : "s", diags.count, diags.count == 1 ? "" : "s");
+		}
+		goto out;
+	}
+
+	/* show */
+	if (diags.errors) {
+		idg_diags_print(&diags, stderr);
+		(void)fprintf(stderr, "idguardctl policy show: the merged policy has errors (see above)\n");
+		goto out;
+	}
+	if (ctl.json) {
+		struct json_object *obj = json_object_new_object(), *classes = json_object_new_object();
+		struct json_object *devices = json_object_new_array(), *exempt = json_object_new_array();
+		struct json_object *files = json_object_new_array();
+		char spec[256];
+
+		json_object_object_add(obj, "global_mode", json_object_new_string(idg_mode_name((unsigned)policy->global_mode)));
+		json_object_object_add(obj, "repeat_window_ms", json_object_new_int64((int64_t)policy->repeat_window_ms));
+		json_object_object_add(obj, "stats_interval_sec", json_object_new_int64(policy->stats_interval_sec));
+		for (unsigned k = 1; k < IDG_CLASS_COUNT; k++) {
+			struct json_object *cls;
+
+			if (!idg_class_from_name(idg_class_name(k)))
+				continue;
+			cls = json_object_new_object();
+			json_object_object_add(cls, "mode", json_object_new_string(idg_mode_name((unsigned)policy->class_mode[k])));
+			json_object_object_add(cls, "effective_mode",
+					       json_object_new_string(idg_mode_name((unsigned)idg_policy_effective_mode(policy, k))));
+			json_object_object_add(classes, idg_class_name(k), cls);
+		}
+		for (size_t i = 0; i < policy->n_devices; i++) {
+			struct json_object *dev = json_object_new_object();
+
+			idg_policy_device_format(&policy->devices[i], spec, sizeof(spec));
+			json_object_object_add(dev, "class", json_object_new_string(idg_class_name(policy->devices[i].class_id)));
+			json_object_object_add(dev, "device", json_object_new_string(spec));
+			(void)snprintf(spec, sizeof(spec), "%s:%u", policy->devices[i].file, policy->devices[i].line);
+			json_object_object_add(dev, "source", json_object_new_string(spec));
+			json_object_array_add(devices, dev);
+		}
+		for (size_t i = 0; i < policy->n_exempt; i++) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, policy->exempt[i].is_unit ? "unit" : "cgroup",
+					       json_object_new_string(policy->exempt[i].name));
+			(void)snprintf(spec, sizeof(spec), "%s:%u", policy->exempt[i].file, policy->exempt[i].line);
+			json_object_object_add(e, "source", json_object_new_string(spec));
+			json_object_array_add(exempt, e);
+		}
+		for (size_t i = 0; i < policy->n_files; i++)
+			json_object_array_add(files, json_object_new_string(policy->files[i]));
+		json_object_object_add(obj, "classes", classes);
+		json_object_object_add(obj, "devices", devices);
+		json_object_object_add(obj, "exempt", exempt);
+		json_object_object_add(obj, "files", files);
+		ctl_print_json(obj);
+		json_object_put(obj);
+	} else {
+		idg_diags_print(&diags, stderr);
+		idg_policy_format_ini(policy, stdout);
+	}
+out:
+	idg_watchlist_free(watches);
+	idg_policy_free(policy);
+	idg_diags_clear(&diags);
+	return exit_code;
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * idguardctl status / devices / reload. When idguardd cannot be reached,
+ * status still tells (as root) whether the pinned gate keeps enforcing,
+ * because that is what an administrator needs to know at that moment.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "gate.h"
+#include "names.h"
+#include "protocol.h"
+#include "util.h"
+
+static const char status_help[] =
+	"Usage: idguardctl status [--json] [--bpffs-dir DIR]\n"
+	"Shows whether idguardd runs, where the gate is attached, the class modes and\n"
+	"the decision counters. When idguardd is not running, shows (as root) whether\n"
+	"the pinned programs in DIR still enforce. Exit status 3 when idguardd is not\n"
+	"reachable, even if the pinned gate still enforces.\n";
+
+static void print_counters(struct json_object *counters)
+{
+	(void)printf("decisions     %lld on watched devices: %lld denied, %lld audited, %lld granted; %lld exempt\n",
+		     ctl_get_int(counters, "decisions", 0), ctl_get_int(counters, "denied", 0),
+		     ctl_get_int(counters, "audited", 0), ctl_get_int(counters, "granted", 0),
+		     ctl_get_int(counters, "exempt", 0));
+	(void)printf("records       %lld sent, %lld repeated attempts folded into counts, %lld lost (%lld attempts)\n",
+		     ctl_get_int(counters, "records", 0), ctl_get_int(counters, "folded", 0),
+		     ctl_get_int(counters, "lost_records", 0), ctl_get_int(counters, "lost_attempts", 0));
+}
+
+static void print_running(struct json_object *reply)
+{
+	struct json_object *modes, *link, *files;
+	char started[64];
+
+	idg_format_time((uint64_t)ctl_get_int(reply, "started_usec", 0), started, sizeof(started));
+	(void)printf("idguardd      running, pid %lld, version %s, since %s\n", ctl_get_int(reply, "pid", 0),
+		     ctl_get_string(reply, "version", "?"), started);
+	json_object_object_get_ex(reply, "link", &link);
+	(void)printf("gate          %s %s (cgroup id %lld); pinned in %s\n",
+		     json_object_get_boolean(json_object_object_get(link, "attached")) ? "attached to" : "NOT ATTACHED to",
+		     ctl_get_string(reply, "cgroup", "?"), ctl_get_int(reply, "cgroup_id", 0),
+		     ctl_get_string(reply, "bpffs_dir", "?"));
+	(void)printf("modes        ");
+	if (json_object_object_get_ex(reply, "modes", &modes)) {
+		json_object_object_foreach(modes, name, mode)
+			(void)printf(" %s=%s", name, json_object_get_string(mode));
+	}
+	(void)printf("\n");
+	json_object_object_get_ex(reply, "policy_files", &files);
+	(void)printf("policy        %zu file%s, %lld watched device entr%s, %lld exempt cgroup%s, %lld warning%s\n",
+		     json_object_array_length(files), json_object_array_length(files) == 1 ? "" : "s",
+		     ctl_get_int(reply, "watched", 0), ctl_get_int(reply, "watched", 0) == 1 ? "y" : "ies",
+		     ctl_get_int(reply, "exempt", 0), ctl_get_int(reply, "exempt", 0) == 1 ? "" : "s",
+		     ctl_get_int(reply, "policy_warnings", 0), ctl_get_int(reply, "policy_warnings", 0) == 1 ? "" : "s");
+	(void)printf("grants        %lld live\n", ctl_get_int(reply, "grants", 0));
+	print_counters(json_object_object_get(reply, "counters"));
+	(void)printf("records to    %s\n", ctl_get_string(reply, "events_to", "?"));
+}
+
+/* The daemon is not answering: report what the pins say. */
+static int status_from_pins(const struct ctl *ctl, const char *bpffs_dir)
+{
+	static const char *const names[IDG_STAT_COUNT] = {
+		"decisions", "denied", "audited", "granted", "exempt", "records", "folded", "lost_records", "lost_attempts",
+	};
+	struct idg_gate_pins pins;
+	struct idg_error err;
+	struct json_object *obj, *counters;
+
+	if (geteuid() != 0) {
+		if (ctl->json) {
+			obj = json_object_new_object();
+			json_object_object_add(obj, "running", json_object_new_boolean(0));
+			ctl_print_json(obj);
+			json_object_put(obj);
+		}
+		(void)fprintf(stderr, "idguardctl: run as root to see whether the pinned gate still enforces\n");
+		return CTL_EXIT_UNREACHABLE;
+	}
+	if (idg_gate_inspect_pins(bpffs_dir, &pins, &err) < 0) {
+		(void)fprintf(stderr, "idguardctl: %s\n", err.message);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	if (ctl->json) {
+		obj = json_object_new_object();
+		counters = json_object_new_object();
+		json_object_object_add(obj, "running", json_object_new_boolean(0));
+		json_object_object_add(obj, "bpffs_dir", json_object_new_string(bpffs_dir));
+		json_object_object_add(obj, "maps_pinned", json_object_new_boolean(pins.maps_pinned));
+		json_object_object_add(obj, "link_pinned", json_object_new_boolean(pins.link_pinned));
+		json_object_object_add(obj, "link_attached", json_object_new_boolean(pins.link_attached));
+		json_object_object_add(obj, "cgroup_id", json_object_new_int64((int64_t)pins.cgroup_id));
+		for (unsigned s = 0; s < IDG_STAT_COUNT; s++)
+			json_object_object_add(counters, names[s], json_object_new_int64((int64_t)pins.stats[s]));
+		json_object_object_add(obj, "counters", counters);
+		ctl_print_json(obj);
+		json_object_put(obj);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	(void)printf("idguardd      not running\n");
+	if (pins.link_attached)
+		(void)printf("gate          STILL ENFORCING: link pinned in %s, attached to cgroup id %llu\n", bpffs_dir,
+			     (unsigned long long)pins.cgroup_id);
+	else if (pins.maps_pinned)
+		(void)printf("gate          not attached (maps pinned in %s, no attached link)\n", bpffs_dir);
+	else
+		(void)printf("gate          not installed (nothing pinned in %s)\n", bpffs_dir);
+	if (pins.maps_pinned) {
+		(void)printf("modes        ");
+		for (unsigned c = 1; c < IDG_CLASS_COUNT; c++)
+			if (idg_class_from_name(idg_class_name(c)))
+				(void)printf(" %s=%s", idg_class_name(c), idg_mode_name(pins.config.class_mode[c]));
+		(void)printf("\n");
+		obj = json_object_new_object();
+		for (unsigned s = 0; s < IDG_STAT_COUNT; s++)
+			json_object_object_add(obj, names[s], json_object_new_int64((int64_t)pins.stats[s]));
+		print_counters(obj);
+		json_object_put(obj);
+	}
+	(void)printf("records       waiting in the pinned ring buffer until idguardd starts\n");
+	return CTL_EXIT_UNREACHABLE;
+}
+
+int ctl_status(const struct ctl *ctl_in, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "bpffs-dir", required_argument, NULL, 'b' },
+		{ 0 },
+	};
+	struct ctl ctl = *ctl_in;
+	const char *bpffs_dir = IDG_DEFAULT_BPFFS_DIR;
+	struct json_object *request, *reply;
+	struct idg_error err;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'b':
+			bpffs_dir = optarg;
+			break;
+		case 'h':
+			(void)fputs(status_help, stdout);
+			return CTL_EXIT_OK;
+		default:
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		(void)fprintf(stderr, "idguardctl status: unexpected argument '%s'\n", argv[optind]);
+		return CTL_EXIT_USAGE;
+	}
+	request = json_object_new_object();
+	json_object_object_add(request, "command", json_object_new_string("status"));
+	r = idg_client_call(ctl.socket_path, request, 15000, &reply, &err);
+	json_object_put(request);
+	if (r < 0) {
+		if (!ctl.json)
+			(void)fprintf(stderr, "idguardctl: %s\n", err.message);
+		return status_from_pins(&ctl, bpffs_dir);
+	}
+	if (ctl.json)
+		ctl_print_json(reply);
+	else
+		print_running(reply);
+	json_object_put(reply);
+	return CTL_EXIT_OK;
+}
+
+static const char devices_help[] =
+	"Usage: idguardctl devices [--json]\n"
+	"Lists the watched device entries: class, mode, device (TYPE MAJOR:MINOR, a\n"
+	"minor range, or MAJOR:* for a whole major), node path, and the policy line\n"
+	"that watches it.\n";
+
+int ctl_devices(const struct ctl *ctl_in, int argc, char **argv)
+{
+	struct ctl ctl = *ctl_in;
+	struct json_object *request, *reply, *list;
+	int r;
+
+	r = ctl_common_options(&ctl, &argc, &argv, devices_help);
+	if (r)
+		return CTL_OPTIONS_EXIT(r);
+	if (argc > 0) {
+		(void)fprintf(stderr, "idguardctl devices: unexpected argument '%s'\n", argv[0]);
+		return CTL_EXIT_USAGE;
+	}
+	request = json_object_new_object();
+	json_object_object_add(request, "command", json_object_new_string("devices"));
+	r = ctl_call(&ctl, request, &reply);
+	if (r)
+		return r;
+	if (ctl.json) {
+		ctl_print_json(reply);
+	} else {
+		json_object_object_get_ex(reply, "devices", &list);
+		(void)printf("%-13s %-8s %-20s %-22s %s\n", "CLASS", "MODE", "DEVICE", "NODE", "POLICY");
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *e = json_object_array_get_idx(list, i);
+
+			(void)printf("%-13s %-8s %-20s %-22s %s\n", ctl_get_string(e, "class", "?"),
+				     ctl_get_string(e, "mode", "?"), ctl_get_string(e, "device", "?"),
+				     ctl_get_string(e, "node", "-"), ctl_get_string(e, "source", ""));
+		}
+		if (json_object_array_length(list) == 0)
+			(void)printf("(no device is watched: the policy has no Device= lines)\n");
+	}
+	json_object_put(reply);
+	return CTL_EXIT_OK;
+}
+
+static const char reload_help[] =
+	"Usage: idguardctl reload [--json]\n"
+	"Makes idguardd re-read its policy directories, like SIGHUP. An invalid policy\n"
+	"is refused with FILE:LINE and the policy in force stays. Needs root.\n";
+
+int ctl_reload(const struct ctl *ctl_in, int argc, char **argv)
+{
+	struct ctl ctl = *ctl_in;
+	struct json_object *request, *reply;
+	int r;
+
+	r = ctl_common_options(&ctl, &argc, &argv, reload_help);
+	if (r)
+		return CTL_OPTIONS_EXIT(r);
+	request = json_object_new_object();
+	json_object_object_add(request, "command", json_object_new_string("reload"));
+	r = ctl_call(&ctl, request, &reply);
+	if (r)
+		return r;
+	if (ctl.json)
+		ctl_print_json(reply);
+	else
+		(void)printf("Policy reloaded: %lld watched device entries, %lld exempt cgroups, %lld warnings.\n",
+			     ctl_get_int(reply, "watched", 0), ctl_get_int(reply, "exempt", 0),
+			     ctl_get_int(reply, "warnings", 0));
+	json_object_put(reply);
+	return CTL_EXIT_OK;
+}

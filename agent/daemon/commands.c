@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control commands, one function each, dispatched from a table that
+ * also says who may run them. The caller is who SO_PEERCRED says, never what
+ * the request claims.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <pwd.h>
+
+#include "describe.h"
+#include "names.h"
+#include "protocol.h"
+
+#define MAX_GRANT_SECONDS (7u * 24 * 3600)
+
+typedef struct json_object *(*command_fn)(struct daemon *d, const struct ucred *cred, struct json_object *request);
+
+static uint64_t get_uint(struct json_object *request, const char *field, uint64_t fallback)
+{
+	struct json_object *value;
+
+	if (!json_object_object_get_ex(request, field, &value))
+		return fallback;
+	return (uint64_t)json_object_get_int64(value);
+}
+
+static const char *get_string(struct json_object *request, const char *field, const char *fallback)
+{
+	struct json_object *value;
+
+	if (!json_object_object_get_ex(request, field, &value))
+		return fallback;
+	return json_object_get_string(value);
+}
+
+static void add_string(struct json_object *obj, const char *key, const char *value)
+{
+	json_object_object_add(obj, key, json_object_new_string(value));
+}
+
+static void add_uint(struct json_object *obj, const char *key, uint64_t value)
+{
+	json_object_object_add(obj, key, json_object_new_int64((int64_t)value));
+}
+
+static struct json_object *grant_to_json(const struct idg_grant_info *g)
+{
+	struct json_object *obj = json_object_new_object();
+	char classes[128];
+
+	idg_class_mask_format(g->class_mask, classes, sizeof(classes));
+	add_uint(obj, "id", g->id);
+	add_string(obj, "scope", g->scope == IDG_SCOPE_SESSION ? "session" : "uid");
+	if (g->scope == IDG_SCOPE_SESSION)
+		add_uint(obj, "session", g->subject);
+	add_string(obj, "user", g->user);
+	add_uint(obj, "uid", g->uid);
+	add_string(obj, "classes", classes);
+	add_uint(obj, "created_usec", g->created_usec);
+	add_uint(obj, "expires_usec", g->expires_usec);
+	add_string(obj, "source", g->source);
+	add_uint(obj, "added_by_uid", g->added_by_uid);
+	if (g->token_id[0])
+		add_string(obj, "token_id", g->token_id);
+	if (g->purpose[0])
+		add_string(obj, "purpose", g->purpose);
+	if (g->ref[0])
+		add_string(obj, "ref", g->ref);
+	if (g->approver[0])
+		add_string(obj, "approver", g->approver);
+	return obj;
+}
+
+static struct json_object *do_ping(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	struct json_object *reply = idg_reply_ok();
+
+	add_string(reply, "version", IDG_VERSION);
+	add_uint(reply, "pid", (uint64_t)getpid());
+	return reply;
+}
+
+static struct json_object *do_status(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	static const char *const stat_names[IDG_STAT_COUNT] = {
+		[IDG_STAT_DECISIONS] = "decisions", [IDG_STAT_DENIED] = "denied",
+		[IDG_STAT_AUDITED] = "audited",     [IDG_STAT_GRANTED] = "granted",
+		[IDG_STAT_EXEMPT] = "exempt",       [IDG_STAT_EVENTS] = "records",
+		[IDG_STAT_FOLDED] = "folded",       [IDG_STAT_LOST_EVENTS] = "lost_records",
+		[IDG_STAT_LOST_ATTEMPTS] = "lost_attempts",
+	};
+	struct json_object *reply = idg_reply_ok(), *modes, *counters, *files, *link;
+	uint64_t stats[IDG_STAT_COUNT] = { 0 };
+	struct idg_gate_pins pins;
+	struct idg_error err;
+
+	(void)idg_gate_read_stats(d->gate, stats);
+	(void)idg_gate_inspect_pins(idg_gate_bpffs_dir(d->gate), &pins, &err);
+	add_string(reply, "version", IDG_VERSION);
+	add_uint(reply, "pid", (uint64_t)getpid());
+	add_uint(reply, "started_usec", d->started_usec);
+	add_string(reply, "cgroup", idg_gate_cgroup_path(d->gate));
+	add_uint(reply, "cgroup_id", idg_gate_cgroup_id(d->gate));
+	add_string(reply, "bpffs_dir", idg_gate_bpffs_dir(d->gate));
+	link = json_object_new_object();
+	json_object_object_add(link, "pinned", json_object_new_boolean(pins.link_pinned));
+	json_object_object_add(link, "attached", json_object_new_boolean(pins.link_attached &&
+									  pins.cgroup_id == idg_gate_cgroup_id(d->gate)));
+	add_uint(link, "link_id", pins.link_id);
+	add_uint(link, "prog_id", pins.prog_id);
+	json_object_object_add(reply, "link", link);
+	add_string(reply, "global_mode", idg_mode_name((unsigned)d->policy->global_mode));
+	modes = json_object_new_object();
+	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++)
+		if (idg_class_from_name(idg_class_name(c)))
+			add_string(modes, idg_class_name(c), idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, c)));
+	json_object_object_add(reply, "modes", modes);
+	add_uint(reply, "repeat_window_ms", d->policy->repeat_window_ms);
+	add_uint(reply, "watched", d->watches->count);
+	add_uint(reply, "exempt", d->exempt.count);
+	add_uint(reply, "grants", idg_grants_count(d->grants));
+	files = json_object_new_array();
+	for (size_t i = 0; i < d->policy->n_files; i++)
+		json_object_array_add(files, json_object_new_string(d->policy->files[i]));
+	json_object_object_add(reply, "policy_files", files);
+	add_uint(reply, "policy_warnings", d->policy_warnings);
+	add_string(reply, "events_to", idg_journal_is_journald() ? "journald" : "stderr");
+	counters = json_object_new_object();
+	for (unsigned s = 0; s < IDG_STAT_COUNT; s++)
+		add_uint(counters, stat_names[s], stats[s]);
+	add_uint(counters, "journal_failures", d->journal_failures);
+	json_object_object_add(reply, "counters", counters);
+	return reply;
+}
+
+static struct json_object *do_devices(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	struct json_object *reply = idg_reply_ok(), *list = json_object_new_array();
+	char spec[64];
+
+	for (size_t i = 0; i < d->watches->count; i++) {
+		const struct idg_watch_entry *e = &d->watches->entries[i];
+		struct json_object *obj = json_object_new_object();
+
+		idg_watch_entry_format(e, spec, sizeof(spec));
+		add_uint(obj, "device_id", e->device_id);
+		add_string(obj, "class", idg_class_name(e->class_id));
+		add_string(obj, "mode", idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, e->class_id)));
+		add_string(obj, "device", spec);
+		add_string(obj, "type", idg_dev_type_name(e->dev_type));
+		add_uint(obj, "major", e->major);
+		if (!e->whole_major) {
+			add_uint(obj, "minor_first", e->minor_lo);
+			add_uint(obj, "minor_last", e->minor_hi);
+		}
+		if (e->node)
+			add_string(obj, "node", e->node);
+		add_string(obj, "source", e->source);
+		json_object_array_add(list, obj);
+	}
+	json_object_object_add(reply, "devices", list);
+	return reply;
+}
+
+static struct json_object *do_reload(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	struct json_object *reply;
+	char error[1024];
+
+	if (daemon_load_policy(d, error, sizeof(error)) < 0)
+		return idg_reply_error("policy-invalid", error);
+	daemon_update_status(d);
+	reply = idg_reply_ok();
+	add_uint(reply, "watched", d->watches->count);
+	add_uint(reply, "exempt", d->exempt.count);
+	add_uint(reply, "warnings", d->policy_warnings);
+	return reply;
+}
+
+static void send_grant_record(struct daemon *d, const char *message_id, const struct idg_grant_info *g,
+			      const struct ucred *cred, const char *verb)
+{
+	struct idg_record rec;
+	char classes[128], until[64], admin[64];
+
+	idg_class_mask_format(g->class_mask, classes, sizeof(classes));
+	idg_format_time(g->expires_usec, until, sizeof(until));
+	idg_user_name(cred->uid, admin, sizeof(admin));
+	idg_record_init(&rec, message_id, LOG_NOTICE);
+	if (g->scope == IDG_SCOPE_SESSION)
+		idg_record_add(&rec, "MESSAGE", "%s (uid %u) %s grant %llu: %s (uid %u) may use %s in audit session %u until %s",
+			       admin, cred->uid, verb, (unsigned long long)g->id, g->user, g->uid, classes, g->subject, until);
+	else
+		idg_record_add(&rec, "MESSAGE", "%s (uid %u) %s grant %llu: %s (uid %u) may use %s until %s", admin,
+			       cred->uid, verb, (unsigned long long)g->id, g->user, g->uid, classes, until);
+	idg_record_add(&rec, "OBJECT_PID", "%d", (int)cred->pid);
+	idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)g->id);
+	idg_record_add(&rec, "IDGUARD_GRANT_SOURCE", "%s", g->source);
+	idg_record_add(&rec, "IDGUARD_USER", "%s", g->user);
+	idg_record_add(&rec, "IDGUARD_UID", "%u", g->uid);
+	idg_record_add(&rec, "IDGUARD_CLASS", "%s", classes);
+	idg_record_add(&rec, "IDGUARD_SCOPE", "%s", g->scope == IDG_SCOPE_SESSION ? "session" : "uid");
+	if (g->scope == IDG_SCOPE_SESSION)
+		idg_record_add(&rec, "IDGUARD_SESSION", "%u", g->subject);
+	idg_record_add(&rec, "IDGUARD_EXPIRES_USEC", "%llu", (unsigned long long)g->expires_usec);
+	idg_record_add(&rec, "IDGUARD_ADMIN_UID", "%u", cred->uid);
+	idg_record_add(&rec, "IDGUARD_ADMIN", "%s", admin);
+	daemon_send(d, &rec);
+}
+
+static struct json_object *do_grant_add(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	struct idg_grant_info g = { .scope = IDG_SCOPE_UID, .added_by_uid = cred->uid };
+	const char *user = get_string(request, "user", ""), *scope = get_string(request, "scope", "uid");
+	uint64_t seconds = get_uint(request, "seconds", 0);
+	struct passwd pw, *found = NULL;
+	char scratch[1024], bad[64], message[256];
+	struct json_object *reply;
+	struct idg_error err;
+	int r;
+
+	if (idg_class_mask_parse(get_string(request, "classes", ""), &g.class_mask, bad, sizeof(bad)) < 0) {
+		(void)snprintf(message, sizeof(message),
+			       "unknown class '%s' (known: scanner, camera, card-reader, printer, storage, unclassified)", bad);
+		return idg_reply_error("invalid-class", message);
+	}
+	if (seconds == 0 || seconds > MAX_GRANT_SECONDS) {
+		(void)snprintf(message, sizeof(message), "a grant lasts from 1 second to %u days", MAX_GRANT_SECONDS / 86400);
+		return idg_reply_error("invalid-duration", message);
+	}
+	g.uid = (uint32_t)get_uint(request, "uid", 0);
+	if (!*user)
+		return idg_reply_error("invalid-user", "the user name is empty");
+	if (getpwnam_r(user, &pw, scratch, sizeof(scratch), &found) == 0 && found && found->pw_uid != g.uid) {
+		(void)snprintf(message, sizeof(message), "user %s has uid %u, not %u", user, found->pw_uid, g.uid);
+		return idg_reply_error("invalid-user", message);
+	}
+	(void)snprintf(g.user, sizeof(g.user), "%s", user);
+	g.subject = g.uid;
+	if (streq(scope, "session")) {
+		if (!json_object_object_get_ex(request, "session", NULL))
+			return idg_reply_error("invalid-scope", "a session grant needs the audit session id");
+		g.scope = IDG_SCOPE_SESSION;
+		g.subject = (uint32_t)get_uint(request, "session", 0);
+	} else if (!streq(scope, "uid")) {
+		return idg_reply_error("invalid-scope", "scope must be 'uid' or 'session'");
+	}
+	(void)snprintf(g.source, sizeof(g.source), "admin");
+	g.duration_ns = seconds * 1000000000ull;
+
+	if (idg_grants_add(d->grants, &g, &err) < 0)
+		return idg_reply_error("state-error", err.message);
+	r = daemon_grants_sync_subject(d, g.scope, g.subject);
+	if (r < 0) {
+		(void)idg_grants_end(d->grants, g.id, "kernel-error", NULL);
+		(void)snprintf(message, sizeof(message), "cannot write the grant into the kernel: %s", strerror(-r));
+		return idg_reply_error("kernel-error", message);
+	}
+	send_grant_record(d, IDG_MSG_GRANT_ADDED, &g, cred, "added");
+	reply = idg_reply_ok();
+	json_object_object_add(reply, "grant", grant_to_json(&g));
+	return reply;
+}
+
+static struct json_object *do_grant_list(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	struct json_object *reply = idg_reply_ok(), *list = json_object_new_array();
+
+	for (size_t i = 0; i < idg_grants_count(d->grants); i++) {
+		const struct idg_grant_info *g = idg_grants_at(d->grants, i);
+
+		/* Staff see their own grants; administrators see everyone's. */
+		if (cred->uid == 0 || g->uid == cred->uid)
+			json_object_array_add(list, grant_to_json(g));
+	}
+	json_object_object_add(reply, "grants", list);
+	return reply;
+}
+
+static struct json_object *do_grant_remove(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	uint64_t id = get_uint(request, "id", 0);
+	struct idg_grant_info g;
+	char message[128];
+	int r;
+
+	r = idg_grants_end(d->grants, id, "removed", &g);
+	if (r == -ENOENT) {
+		(void)snprintf(message, sizeof(message), "no live grant has id %llu (see 'idguardctl grant list')",
+			       (unsigned long long)id);
+		return idg_reply_error("not-found", message);
+	}
+	if (r < 0)
+		return idg_reply_error("state-error", "cannot record the removal in the state database");
+	r = daemon_grants_sync_subject(d, g.scope, g.subject);
+	if (r < 0) {
+		(void)snprintf(message, sizeof(message), "cannot remove the grant from the kernel: %s", strerror(-r));
+		return idg_reply_error("kernel-error", message);
+	}
+	send_grant_record(d, IDG_MSG_GRANT_REMOVED, &g, cred, "removed");
+	return idg_reply_ok();
+}
+
+static const struct {
+	const char *name;
+	bool root_only;
+	command_fn fn;
+} command_table[] = {
+	{ "ping", false, do_ping },
+	{ "status", false, do_status },
+	{ "devices", false, do_devices },
+	{ "reload", true, do_reload },
+	{ "grant-add", true, do_grant_add },
+	{ "grant-list", false, do_grant_list },
+	{ "grant-remove", true, do_grant_remove },
+};
+
+struct json_object *daemon_handle_request(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	const char *command = idg_request_command(request);
+	char message[160];
+
+	for (size_t i = 0; i < ARRAY_SIZE(command_table); i++) {
+		if (!streq(command_table[i].name, command))
+			continue;
+		if (command_table[i].root_only && cred->uid != 0) {
+			(void)snprintf(message, sizeof(message), "'%s' is for administrators: run it as root", command);
+			return idg_reply_error("permission-denied", message);
+		}
+		return command_table[i].fn(d, cred, request);
+	}
+	(void)snprintf(message, sizeof(message), "unknown command '%s'", command);
+	return idg_reply_error("invalid-request", message);
+}

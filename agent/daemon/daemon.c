@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * idguardd start-up, event loop and shutdown. The order of start-up is the
+ * security argument: the policy is validated before anything is touched;
+ * the maps are filled before the program is attached (or swapped into the
+ * pinned link); privileges are dropped before the first request is served.
+ * Any failure on that path is fatal and leaves earlier pins enforcing.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+
+#include <bpf/libbpf.h>
+
+#include "describe.h"
+#include "mounts.h"
+#include "names.h"
+#include "privileges.h"
+#include "store.h"
+
+#define CHECK_INTERVAL_NS (5ull * 1000000000ull)
+
+void log_msg(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	flockfile(stderr);
+	if (getenv("JOURNAL_STREAM"))
+		(void)fprintf(stderr, "<%d>", priority);
+	(void)fputs("idguardd: ", stderr);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	(void)fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's debug chatter is for developers; warnings explain failures. */
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	(void)fputs("idguardd: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+int daemon_watch_fd(struct daemon *d, struct io_watch *watch, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = watch };
+
+	return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, watch->fd, &ev) < 0 ? -errno : 0;
+}
+
+void daemon_unwatch_fd(struct daemon *d, struct io_watch *watch)
+{
+	(void)epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, watch->fd, NULL);
+}
+
+void daemon_update_status(struct daemon *d)
+{
+	uint64_t stats[IDG_STAT_COUNT] = { 0 };
+
+	(void)idg_gate_read_stats(d->gate, stats);
+	(void)sd_notifyf(0,
+			 "STATUS=Watching %zu device entries; %llu denied, %llu audited, %llu granted; %llu records lost",
+			 d->watches ? d->watches->count : 0, (unsigned long long)stats[IDG_STAT_DENIED],
+			 (unsigned long long)stats[IDG_STAT_AUDITED], (unsigned long long)stats[IDG_STAT_GRANTED],
+			 (unsigned long long)stats[IDG_STAT_LOST_EVENTS]);
+}
+
+static void on_events_ready(struct io_watch *watch, uint32_t events)
+{
+	struct daemon *d = watch->data;
+
+	if (idg_gate_events_consume(d->gate) < 0)
+		log_warning("reading the event ring buffer failed: %s", strerror(errno));
+}
+
+static void on_signal(struct io_watch *watch, uint32_t events)
+{
+	struct daemon *d = watch->data;
+	struct signalfd_siginfo si;
+	char error[1024];
+
+	while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			(void)sd_notify(0, "RELOADING=1");
+			if (daemon_load_policy(d, error, sizeof(error)) < 0)
+				log_error("reload refused, the previous policy stays in force: %s", error);
+			(void)sd_notify(0, "READY=1");
+			daemon_update_status(d);
+		} else {
+			d->stopping = true;
+			d->stop_reason = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+		}
+	}
+}
+
+static uint64_t tick_ns(const struct daemon *d)
+{
+	uint64_t ns = d->policy->repeat_window_ms * 1000000ull / 2;
+
+	if (ns < 100000000ull)
+		ns = 100000000ull;
+	if (ns > 1000000000ull)
+		ns = 1000000000ull;
+	return ns;
+}
+
+static int arm_timer(struct daemon *d)
+{
+	uint64_t ns = tick_ns(d);
+	struct itimerspec its = {
+		.it_interval = { .tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull) },
+		.it_value = { .tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull) },
+	};
+
+	return timerfd_settime(d->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+static void check_gate(struct daemon *d)
+{
+	struct idg_error err;
+	struct idg_record rec;
+	int r = idg_gate_check(d->gate, &err);
+
+	if (r == 0)
+		return;
+	idg_record_init(&rec, IDG_MSG_TAMPER, LOG_CRIT);
+	idg_record_add(&rec, "MESSAGE", "Tamper: %s", err.message);
+	idg_record_add(&rec, "IDGUARD_TAMPER", "%s", r == -ENOLINK ? "link-detached" : r == -ESTALE ? "pin-removed" : "check-failed");
+	daemon_send(d, &rec);
+	if (r == -ENOLINK) {
+		/* We hold no capability to re-attach; exiting lets systemd restart us,
+		 * and a fresh start attaches again. */
+		d->stopping = true;
+		d->stop_reason = "tamper: link detached";
+	}
+}
+
+static void on_timer(struct io_watch *watch, uint32_t events)
+{
+	struct daemon *d = watch->data;
+	uint64_t expirations, now = idg_now_boot_ns();
+
+	(void)!read(d->timer_fd, &expirations, sizeof(expirations));
+	if (idg_gate_flush_repeats(d->gate) < 0)
+		log_warning("flushing repeat counts failed: %s", strerror(errno));
+	(void)idg_gate_events_consume(d->gate);
+	daemon_grants_expire(d);
+	control_sweep(d->control);
+	if (now >= d->next_stats_ns) {
+		daemon_report_counters(d, false);
+		daemon_update_status(d);
+		d->next_stats_ns = now + d->policy->stats_interval_sec * 1000000000ull;
+	}
+	if (now >= d->next_check_ns) {
+		check_gate(d);
+		d->next_check_ns = now + CHECK_INTERVAL_NS;
+	}
+	if (d->watchdog_usec && now >= d->next_watchdog_ns) {
+		(void)sd_notify(0, "WATCHDOG=1");
+		d->next_watchdog_ns = now + d->watchdog_usec * 1000 / 2;
+	}
+}
+
+static void send_lifecycle(struct daemon *d, const char *message_id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void send_lifecycle(struct daemon *d, const char *message_id, const char *fmt, ...)
+{
+	struct idg_record rec;
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	idg_record_init(&rec, message_id, LOG_NOTICE);
+	idg_record_add(&rec, "MESSAGE", "%s", text);
+	idg_record_add(&rec, "IDGUARD_VERSION", "%s", IDG_VERSION);
+	idg_record_add(&rec, "IDGUARD_CGROUP", "%s", d->cgroup_path);
+	idg_record_add(&rec, "IDGUARD_BPFFS_DIR", "%s", d->opts.bpffs_dir);
+	daemon_send(d, &rec);
+}
+
+/* What the daemon needs after setup: nothing. Map updates, ring-buffer
+ * reads and test runs go through fds it already holds; policy, state and
+ * bpffs files belong to root, which it still is. Re-attaching after tamper
+ * would need CAP_BPF and CAP_NET_ADMIN, so instead it exits for a restart. */
+static int drop_privileges(struct idg_error *err)
+{
+	return idg_privileges_drop(NULL, 0, err);
+}
+
+static int setup(struct daemon *d, struct idg_error *err, char *policy_error, size_t policy_error_size)
+{
+	static struct io_watch events_watch, signal_watch, timer_watch;
+	struct idg_gate_options gate_opts;
+	sigset_t mask;
+	int r;
+
+	libbpf_set_print(libbpf_log);
+	r = idg_cgroup2_find_or_mount(d->cgroup_root, sizeof(d->cgroup_root), err);
+	if (r < 0)
+		return r;
+	(void)snprintf(d->cgroup_path, sizeof(d->cgroup_path), "%s", d->opts.cgroup_path ? d->opts.cgroup_path : d->cgroup_root);
+
+	r = daemon_load_policy(d, policy_error, policy_error_size);
+	if (r < 0)
+		return idg_error_set(err, r, "the policy is invalid: %s", policy_error);
+
+	r = idg_store_open(d->opts.state_dir, &d->db, err);
+	if (r < 0)
+		return r;
+	r = idg_grants_open(d->db, &d->grants, err);
+	if (r < 0)
+		return r;
+
+	gate_opts = (struct idg_gate_options){ .bpffs_dir = d->opts.bpffs_dir, .cgroup_path = d->cgroup_path };
+	r = idg_gate_open(&gate_opts, &d->gate, err);
+	if (r < 0)
+		return r;
+	r = daemon_apply_policy(d, err);
+	if (r < 0)
+		return r;
+	r = daemon_grants_sync_all(d, err);
+	if (r < 0)
+		return r;
+	r = idg_gate_attach(d->gate, err);
+	if (r < 0)
+		return r;
+
+	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epoll_fd < 0)
+		return idg_error_errno(err, -errno, "epoll_create1");
+	r = idg_gate_events_setup(d->gate, daemon_on_event, d);
+	if (r < 0)
+		return idg_error_errno(err, r, "cannot read the event ring buffer");
+	events_watch = (struct io_watch){ .fd = idg_gate_events_fd(d->gate), .on_ready = on_events_ready, .data = d };
+	r = daemon_watch_fd(d, &events_watch, EPOLLIN);
+	if (r < 0)
+		return idg_error_errno(err, r, "epoll");
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return idg_error_errno(err, -errno, "sigprocmask");
+	(void)signal(SIGPIPE, SIG_IGN);
+	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->signal_fd < 0)
+		return idg_error_errno(err, -errno, "signalfd");
+	signal_watch = (struct io_watch){ .fd = d->signal_fd, .on_ready = on_signal, .data = d };
+	r = daemon_watch_fd(d, &signal_watch, EPOLLIN);
+	if (r < 0)
+		return idg_error_errno(err, r, "epoll");
+
+	d->timer_fd = timerfd_create(CLOCK_BOOTTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timer_fd < 0 || arm_timer(d) < 0)
+		return idg_error_errno(err, -errno, "timerfd");
+	timer_watch = (struct io_watch){ .fd = d->timer_fd, .on_ready = on_timer, .data = d };
+	r = daemon_watch_fd(d, &timer_watch, EPOLLIN);
+	if (r < 0)
+		return idg_error_errno(err, r, "epoll");
+
+	r = control_open(d, d->opts.socket_path, &d->control, err);
+	if (r < 0)
+		return r;
+
+	r = drop_privileges(err);
+	if (r < 0)
+		return r;
+
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
+		d->watchdog_usec = 0;
+	d->started_usec = idg_now_realtime_usec();
+	d->next_stats_ns = idg_now_boot_ns() + d->policy->stats_interval_sec * 1000000000ull;
+	return 0;
+}
+
+/* Background mode: tell the waiting parent we are up, then let go of the
+ * terminal. Records go to journald (checked before forking). */
+static void detach_from_terminal(int ready_fd)
+{
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	(void)!write(ready_fd, "R", 1);
+	(void)close(ready_fd);
+	if (null_fd >= 0) {
+		(void)dup2(null_fd, STDIN_FILENO);
+		(void)dup2(null_fd, STDOUT_FILENO);
+		(void)dup2(null_fd, STDERR_FILENO);
+		(void)close(null_fd);
+	}
+}
+
+static void teardown(struct daemon *d)
+{
+	control_close(d->control);
+	idg_gate_close(d->gate);
+	idg_grants_free(d->grants);
+	idg_store_close(d->db);
+	idg_watchlist_free(d->watches);
+	idg_policy_free(d->policy);
+	idg_exempt_set_clear(&d->exempt);
+	if (d->epoll_fd >= 0)
+		(void)close(d->epoll_fd);
+	if (d->signal_fd >= 0)
+		(void)close(d->signal_fd);
+	if (d->timer_fd >= 0)
+		(void)close(d->timer_fd);
+}
+
+int daemon_run(const struct daemon_options *opts)
+{
+	struct daemon d = { .opts = *opts, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1 };
+	char policy_error[1024] = "";
+	struct idg_error err = { "" };
+	const char *events_to;
+	int r;
+
+	events_to = idg_journal_open(opts->journal_target);
+	r = setup(&d, &err, policy_error, sizeof(policy_error));
+	if (r < 0) {
+		log_error("%s", err.message);
+		log_error("not started; any enforcement pinned earlier in %s stays in force", opts->bpffs_dir);
+		(void)sd_notifyf(0, "STATUS=Failed: %s\nERRNO=%d", err.message, -r);
+		teardown(&d);
+		return r;
+	}
+
+	log_notice("attached to %s (%s); %zu watched device entries; events go to %s; control socket %s",
+		   d.cgroup_path,
+		   idg_gate_reused_link(d.gate) ? "restart: new program swapped into the pinned link"
+		   : idg_gate_reused_pins(d.gate) ? "pinned maps reused, link attached"
+						  : "first start: link attached and pinned",
+		   d.watches->count, events_to, opts->socket_path);
+	send_lifecycle(&d, IDG_MSG_AGENT_STARTED,
+		       "idguard %s started: guarding %s with %zu watched device entries%s", IDG_VERSION, d.cgroup_path,
+		       d.watches->count,
+		       idg_gate_reused_link(d.gate) ? " (pinned enforcement continued without a gap)" : "");
+	daemon_report_counters(&d, true);
+	(void)sd_notify(0, "READY=1");
+	daemon_update_status(&d);
+	if (opts->ready_fd >= 0)
+		detach_from_terminal(opts->ready_fd);
+
+	/* Events raised while no daemon ran are waiting in the ring buffer. */
+	(void)idg_gate_events_consume(d.gate);
+
+	while (!d.stopping) {
+		struct epoll_event events[16];
+		int n = epoll_wait(d.epoll_fd, events, 16, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("epoll_wait: %s", strerror(errno));
+			r = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct io_watch *w = events[i].data.ptr;
+
+			w->on_ready(w, events[i].events);
+		}
+	}
+
+	(void)sd_notify(0, "STOPPING=1");
+	(void)idg_gate_flush_repeats(d.gate);
+	(void)idg_gate_events_consume(d.gate);
+	daemon_report_counters(&d, false);
+	send_lifecycle(&d, IDG_MSG_AGENT_STOPPED,
+		       "idguardd stopped (%s); enforcement continues through the programs pinned in %s, and events wait "
+		       "in the ring buffer until it starts again",
+		       d.stop_reason ? d.stop_reason : "error", opts->bpffs_dir);
+	teardown(&d);
+	return d.stop_reason && !strncmp(d.stop_reason, "tamper", 6) ? -ENOLINK : r;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * idguardd's state and the pieces of the daemon: start-up and the event
+ * loop (daemon.c), policy loading and reloading (policy_apply.c), kernel
+ * records to the journal and periodic counters (events.c), grant upkeep
+ * (grant_sync.c), the control socket (control.c) and its commands
+ * (commands.c).
+ */
+#ifndef IDG_DAEMON_H
+#define IDG_DAEMON_H
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "exempt.h"
+#include "gate.h"
+#include "grants.h"
+#include "journal.h"
+#include "policy.h"
+#include "watchlist.h"
+
+#define IDG_MAX_POLICY_DIRS 16
+
+struct daemon_options {
+	const char *cgroup_path;  /* NULL: the cgroup v2 root */
+	const char *bpffs_dir;
+	const char *policy_dirs[IDG_MAX_POLICY_DIRS];
+	size_t n_policy_dirs;
+	const char *state_dir;
+	const char *socket_path;
+	bool foreground;
+	enum idg_journal_target journal_target;
+	int ready_fd;             /* background mode: told 'R' once ready, or -1 */
+};
+
+struct control;
+
+struct daemon {
+	struct daemon_options opts;
+	char cgroup_root[4096];   /* the cgroup v2 mount */
+	char cgroup_path[4096];   /* where the gate is attached */
+
+	struct idg_gate *gate;
+	struct idg_policy *policy;
+	struct idg_watchlist *watches;
+	struct idg_exempt_set exempt;
+	size_t policy_warnings;
+	sqlite3 *db;
+	struct idg_grants *grants;
+	struct control *control;
+
+	int epoll_fd;
+	int signal_fd;
+	int timer_fd;
+	bool stopping;
+	const char *stop_reason;
+
+	uint64_t started_usec;
+	uint64_t watchdog_usec;     /* 0 when systemd does not watch us */
+	uint64_t next_watchdog_ns;
+	uint64_t next_stats_ns;
+	uint64_t next_check_ns;
+	uint64_t reported[IDG_STAT_COUNT]; /* counters as of the last report */
+	uint64_t journal_failures;
+};
+
+/* daemon.c */
+int daemon_run(const struct daemon_options *opts);
+void daemon_update_status(struct daemon *d);
+
+/* policy_apply.c: loads the policy and, when valid, applies it to the gate.
+ * A policy with errors is refused (logged with file:line) and the current
+ * one stays; at start-up (no current policy) that is fatal. */
+int daemon_load_policy(struct daemon *d, char *ret_error, size_t error_size);
+/* Applies the current policy's maps. Used again after the gate opens. */
+int daemon_apply_policy(struct daemon *d, struct idg_error *err);
+
+/* events.c */
+void daemon_on_event(const struct idg_event *ev, void *userdata);
+void daemon_report_counters(struct daemon *d, bool initial);
+void daemon_send(struct daemon *d, const struct idg_record *rec);
+
+/* grant_sync.c */
+int daemon_grants_sync_all(struct daemon *d, struct idg_error *err);
+int daemon_grants_sync_subject(struct daemon *d, uint32_t scope, uint32_t subject);
+void daemon_grants_expire(struct daemon *d);
+
+/* control.c */
+int control_open(struct daemon *d, const char *path, struct control **ret, struct idg_error *err);
+void control_close(struct control *c);
+void control_sweep(struct control *c);
+int control_count(const struct control *c);
+
+/* commands.c: answers one validated request from the peer described by cred. */
+struct json_object *daemon_handle_request(struct daemon *d, const struct ucred *cred, struct json_object *request);
+
+/* io dispatch in the event loop (daemon.c) */
+struct io_watch {
+	int fd;
+	void (*on_ready)(struct io_watch *watch, uint32_t events);
+	void *data;
+};
+int daemon_watch_fd(struct daemon *d, struct io_watch *watch, uint32_t events);
+void daemon_unwatch_fd(struct daemon *d, struct io_watch *watch);
+
+/* Operational messages (not audit records): stderr, with a syslog
+ * priority prefix when stderr is a journal stream. */
+void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(3, __VA_ARGS__)
+#define log_warning(...) log_msg(4, __VA_ARGS__)
+#define log_notice(...) log_msg(5, __VA_ARGS__)
+#define log_info(...) log_msg(6, __VA_ARGS__)
+
+#endif

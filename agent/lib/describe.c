@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* From kernel decision records to journal records (see describe.h). */
+#include "describe.h"
+
+#include <errno.h>
+#include <pwd.h>
+
+#include "grants.h"
+#include "names.h"
+#include "util.h"
+#include "watchlist.h"
+
+#define NO_ID 0xffffffffu /* loginuid / sessionid when unset */
+
+int64_t idg_boot_to_realtime_usec(void)
+{
+	return (int64_t)idg_now_realtime_usec() - (int64_t)(idg_now_boot_ns() / 1000);
+}
+
+void idg_user_name(uint32_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *found = NULL;
+	char scratch[1024];
+
+	if (getpwuid_r(uid, &pw, scratch, sizeof(scratch), &found) == 0 && found)
+		(void)snprintf(buf, size, "%s", found->pw_name);
+	else
+		(void)snprintf(buf, size, "uid %u", uid);
+}
+
+int idg_node_from_sysfs(const char *sysfs_dev_dir, unsigned dev_type, uint32_t major, uint32_t minor, char *buf,
+			size_t size)
+{
+	char path[512], line[512];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	(void)snprintf(path, sizeof(path), "%s/%s/%u:%u/uevent", sysfs_dev_dir ? sysfs_dev_dir : "/sys/dev",
+		       dev_type == IDG_DEV_BLOCK ? "block" : "char", major, minor);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "DEVNAME=", 8))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		(void)snprintf(buf, size, "/dev/%s", line + 8);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static uint64_t to_realtime(const struct idg_describe_context *ctx, uint64_t boot_ns)
+{
+	int64_t usec = (int64_t)(boot_ns / 1000) + ctx->boot_to_realtime_usec;
+
+	return usec > 0 ? (uint64_t)usec : 0;
+}
+
+static void clock_time(uint64_t usec, char *buf, size_t size)
+{
+	char full[64];
+
+	idg_format_time(usec, full, sizeof(full));
+	/* "2026-11-22 10:15:00" -> "10:15:00": the clerk cares about today. */
+	(void)snprintf(buf, size, "%s", strlen(full) > 11 ? full + 11 : full);
+}
+
+static void grant_summary(const struct idg_grant_info *g, char *buf, size_t size)
+{
+	char until[32];
+
+	clock_time(g->expires_usec, until, sizeof(until));
+	if (streq(g->source, "token"))
+		(void)snprintf(buf, size, "grant %llu: token %s for %s, ref %s, approved by %s, until %s",
+			       (unsigned long long)g->id, g->token_id, g->purpose, g->ref, g->approver, until);
+	else
+		(void)snprintf(buf, size, "grant %llu: administrator grant, until %s", (unsigned long long)g->id, until);
+}
+
+void idg_describe_event(const struct idg_event *ev, const struct idg_describe_context *ctx, struct idg_record *rec)
+{
+	const struct idg_watch_entry *watch = NULL;
+	struct idg_grant_info grant;
+	bool have_grant = false;
+	char user[64], login[64], comm[IDG_COMM_LEN + 1], node[256] = "", device[64], access[32];
+	char subject[160], what[320], reason[256] = "", grant_text[320] = "", repeat[96] = "", when[32];
+	const char *class_name = idg_class_name(ev->class_id);
+	const char *message_id;
+	int priority;
+
+	memcpy(comm, ev->comm, IDG_COMM_LEN);
+	comm[IDG_COMM_LEN] = '\0';
+	idg_user_name(ev->uid, user, sizeof(user));
+	(void)snprintf(device, sizeof(device), "%s %u:%u", idg_dev_type_name(ev->dev_type), ev->major, ev->minor);
+	idg_access_format(ev->access, access, sizeof(access));
+
+	if (ctx->watches)
+		watch = idg_watchlist_by_id(ctx->watches, ev->device_id);
+	if (watch && watch->node && watch->minor_lo == ev->minor && watch->major == ev->major)
+		(void)snprintf(node, sizeof(node), "%s", watch->node);
+	else
+		(void)idg_node_from_sysfs(ctx->sysfs_dev_dir, ev->dev_type, ev->major, ev->minor, node, sizeof(node));
+	if (ev->grant_id && ctx->grants && idg_grants_get(ctx->grants, ev->grant_id, &grant) == 0)
+		have_grant = true;
+
+	if (ev->loginuid != NO_ID && ev->loginuid != ev->uid) {
+		idg_user_name(ev->loginuid, login, sizeof(login));
+		(void)snprintf(subject, sizeof(subject), "%s (uid %u, logged in as %s)", user, ev->uid, login);
+	} else {
+		(void)snprintf(subject, sizeof(subject), "%s (uid %u)", user, ev->uid);
+	}
+	(void)snprintf(what, sizeof(what), "%s %s with %s (pid %u)", class_name, node[0] ? node : device, comm, ev->tgid);
+
+	switch (ev->reason) {
+	case IDG_REASON_GRANT_EXPIRED:
+		if (have_grant) {
+			clock_time(grant.expires_usec, when, sizeof(when));
+			(void)snprintf(reason, sizeof(reason), "the purpose token expired at %s", when);
+		} else {
+			(void)snprintf(reason, sizeof(reason), "the purpose token expired");
+		}
+		break;
+	case IDG_REASON_GRANT_OTHER_CLASS:
+		(void)snprintf(reason, sizeof(reason), "the purpose token does not cover %s", class_name);
+		break;
+	default:
+		(void)snprintf(reason, sizeof(reason), "no purpose token");
+		break;
+	}
+	if (have_grant)
+		grant_summary(&grant, grant_text, sizeof(grant_text));
+	else if (ev->grant_id)
+		(void)snprintf(grant_text, sizeof(grant_text), "grant %llu", (unsigned long long)ev->grant_id);
+	if (ev->kind == IDG_EVENT_REPEAT)
+		(void)snprintf(repeat, sizeof(repeat), " %llu more time%s in %.1f s", (unsigned long long)ev->count,
+			       ev->count == 1 ? "" : "s", (double)(ev->last_boot_ns - ev->time_boot_ns) / 1e9);
+
+	switch (ev->verdict) {
+	case IDG_VERDICT_DENIED:
+		message_id = IDG_MSG_ACCESS_DENIED;
+		priority = LOG_WARNING;
+		break;
+	case IDG_VERDICT_AUDITED:
+		message_id = IDG_MSG_ACCESS_AUDITED;
+		priority = LOG_NOTICE;
+		break;
+	default:
+		message_id = IDG_MSG_ACCESS_GRANTED;
+		priority = LOG_INFO;
+		break;
+	}
+	idg_record_init(rec, message_id, priority);
+	if (ev->verdict == IDG_VERDICT_DENIED)
+		idg_record_add(rec, "MESSAGE", "Refused %s opening %s%s: %s", subject, what, repeat, reason);
+	else if (ev->verdict == IDG_VERDICT_AUDITED)
+		idg_record_add(rec, "MESSAGE", "Audit only: allowed %s opening %s%s although it would be refused: %s",
+			       subject, what, repeat, reason);
+	else
+		idg_record_add(rec, "MESSAGE", "Allowed %s opening %s%s under %s", subject, what, repeat, grant_text);
+
+	idg_record_add(rec, "OBJECT_PID", "%u", ev->tgid);
+	idg_record_add(rec, "IDGUARD_EVENT", "%s", ev->kind == IDG_EVENT_REPEAT ? "repeat" : "access");
+	idg_record_add(rec, "IDGUARD_GATE", "device");
+	idg_record_add(rec, "IDGUARD_VERDICT", "%s", idg_verdict_name(ev->verdict));
+	idg_record_add(rec, "IDGUARD_REASON", "%s", idg_reason_name(ev->reason));
+	idg_record_add(rec, "IDGUARD_CLASS", "%s", class_name);
+	idg_record_add(rec, "IDGUARD_DEVICE", "%s", device);
+	if (node[0])
+		idg_record_add(rec, "IDGUARD_NODE", "%s", node);
+	if (watch)
+		idg_record_add(rec, "IDGUARD_POLICY_SOURCE", "%s", watch->source);
+	idg_record_add(rec, "IDGUARD_ACCESS", "%s", access);
+	idg_record_add(rec, "IDGUARD_PID", "%u", ev->tgid);
+	idg_record_add(rec, "IDGUARD_TID", "%u", ev->pid);
+	idg_record_add(rec, "IDGUARD_COMM", "%s", comm);
+	idg_record_add(rec, "IDGUARD_UID", "%u", ev->uid);
+	idg_record_add(rec, "IDGUARD_USER", "%s", user);
+	if (ev->loginuid != NO_ID) {
+		idg_record_add(rec, "IDGUARD_LOGINUID", "%u", ev->loginuid);
+		idg_user_name(ev->loginuid, login, sizeof(login));
+		idg_record_add(rec, "IDGUARD_LOGIN_USER", "%s", login);
+	}
+	if (ev->sessionid != NO_ID)
+		idg_record_add(rec, "IDGUARD_SESSION", "%u", ev->sessionid);
+	idg_record_add(rec, "IDGUARD_CGROUP_ID", "%llu", (unsigned long long)ev->cgroup_id);
+	idg_record_add(rec, "IDGUARD_COUNT", "%llu", (unsigned long long)ev->count);
+	idg_record_add(rec, "IDGUARD_FIRST_USEC", "%llu", (unsigned long long)to_realtime(ctx, ev->time_boot_ns));
+	idg_record_add(rec, "IDGUARD_LAST_USEC", "%llu", (unsigned long long)to_realtime(ctx, ev->last_boot_ns));
+	if (ev->grant_id)
+		idg_record_add(rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)ev->grant_id);
+	if (have_grant) {
+		idg_record_add(rec, "IDGUARD_GRANT_SOURCE", "%s", grant.source);
+		if (grant.token_id[0])
+			idg_record_add(rec, "IDGUARD_TOKEN_ID", "%s", grant.token_id);
+		if (grant.purpose[0])
+			idg_record_add(rec, "IDGUARD_PURPOSE", "%s", grant.purpose);
+		if (grant.ref[0])
+			idg_record_add(rec, "IDGUARD_REF", "%s", grant.ref);
+		if (grant.approver[0])
+			idg_record_add(rec, "IDGUARD_APPROVER", "%s", grant.approver);
+	}
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Turns a kernel decision record into the journal record people and
+ * auditors read: who (user and uid), what (class and device node), with
+ * which program, the verdict and why, under which grant, and how many times.
+ */
+#ifndef IDG_DESCRIBE_H
+#define IDG_DESCRIBE_H
+
+#include <stdint.h>
+
+#include "idguard.h"
+#include "journal.h"
+
+struct idg_watchlist;
+struct idg_grants;
+
+struct idg_describe_context {
+	const struct idg_watchlist *watches; /* may be NULL */
+	struct idg_grants *grants;           /* may be NULL */
+	/* CLOCK_REALTIME minus CLOCK_BOOTTIME, in µs, to date kernel records. */
+	int64_t boot_to_realtime_usec;
+	/* Where /sys/dev lives (tests point it elsewhere); NULL for "/sys/dev". */
+	const char *sysfs_dev_dir;
+};
+
+/* Fills rec with MESSAGE_ID, PRIORITY, MESSAGE, OBJECT_PID and IDGUARD_*. */
+void idg_describe_event(const struct idg_event *ev, const struct idg_describe_context *ctx, struct idg_record *rec);
+
+/* Current CLOCK_REALTIME - CLOCK_BOOTTIME in µs. */
+int64_t idg_boot_to_realtime_usec(void);
+
+/* "/dev/video0" for a major:minor from sysfs (DEVNAME in uevent); 0 or -errno. */
+int idg_node_from_sysfs(const char *sysfs_dev_dir, unsigned dev_type, uint32_t major, uint32_t minor, char *buf,
+			size_t size);
+
+/* "alice" for a uid, or "uid 1234" when it has no name. */
+void idg_user_name(uint32_t uid, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The gate: loading, attaching and pinning the kernel programs, and keeping
+ * their maps in step with the policy and the grants.
+ *
+ * Life cycle, chosen so no watched device is ever open to everyone:
+ *   idg_gate_open()    loads the programs; maps already pinned under the
+ *                      bpffs dir are reused (with the decisions, grants and
+ *                      waiting events they hold), new ones are pinned.
+ *   idg_gate_sync_*()  writes policy into the maps (before attaching).
+ *   idg_gate_attach()  first start: attach a bpf_link and pin it.
+ *                      restart: swap the new program into the pinned link
+ *                      atomically (BPF_LINK_UPDATE); there is no gap.
+ *   idg_gate_close()   closes fds only. Pins stay; enforcement continues.
+ *   idg_gate_uninstall() detaches the pinned link and removes every pin.
+ */
+#ifndef IDG_GATE_H
+#define IDG_GATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idguard.h"
+#include "util.h"
+
+struct idg_watchlist;
+struct idg_gate;
+
+#define IDG_DEFAULT_BPFFS_DIR "/sys/fs/bpf/idguard"
+#define IDG_LINK_PIN_NAME "link_dev"
+
+struct idg_gate_options {
+	const char *bpffs_dir;
+	const char *cgroup_path; /* where to attach */
+};
+
+/* Called for each record from the ring buffer. */
+typedef void (*idg_event_handler)(const struct idg_event *event, void *userdata);
+
+int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gate, struct idg_error *err);
+int idg_gate_attach(struct idg_gate *gate, struct idg_error *err);
+void idg_gate_close(struct idg_gate *gate);
+
+/* True when the maps were found pinned (a restart, not a first start). */
+bool idg_gate_reused_pins(const struct idg_gate *gate);
+/* True when the link was found pinned and its program swapped in place. */
+bool idg_gate_reused_link(const struct idg_gate *gate);
+uint64_t idg_gate_cgroup_id(const struct idg_gate *gate);
+const char *idg_gate_cgroup_path(const struct idg_gate *gate);
+const char *idg_gate_bpffs_dir(const struct idg_gate *gate);
+
+/* Class modes and the repeat window. */
+int idg_gate_set_config(struct idg_gate *gate, const struct idg_config *config, struct idg_error *err);
+/* Makes the watched-device maps say exactly what list says: adds and
+ * updates first, then removes what is no longer listed. */
+int idg_gate_sync_watches(struct idg_gate *gate, const struct idg_watchlist *list, struct idg_error *err);
+/* Makes the exempt-cgroup map hold exactly ids[0..n). */
+int idg_gate_sync_exempt(struct idg_gate *gate, const uint64_t *ids, size_t n, struct idg_error *err);
+/* Sets (value != NULL) or removes (value == NULL) one grant entry. */
+int idg_gate_put_grant(struct idg_gate *gate, const struct idg_grant_key *key, const struct idg_grant *value);
+/* Calls fn for every grant entry in the kernel map. */
+int idg_gate_foreach_grant(struct idg_gate *gate,
+			   int (*fn)(const struct idg_grant_key *key, const struct idg_grant *value, void *data),
+			   void *data);
+
+/* Sums the per-CPU counters into out[IDG_STAT_COUNT]. */
+int idg_gate_read_stats(struct idg_gate *gate, uint64_t out[IDG_STAT_COUNT]);
+/* Sends the pending counts of repeat windows that have ended. */
+int idg_gate_flush_repeats(struct idg_gate *gate);
+
+/* The ring buffer: an fd for epoll, and a call that delivers what waits. */
+int idg_gate_events_setup(struct idg_gate *gate, idg_event_handler handler, void *userdata);
+int idg_gate_events_fd(struct idg_gate *gate);
+int idg_gate_events_consume(struct idg_gate *gate);
+
+/* Checks that our link is still attached to our cgroup and that the pins are
+ * in place; re-pins missing pins. Returns 0 when all is well, -ENOLINK when
+ * the link was detached behind our back (with a description in err). */
+int idg_gate_check(struct idg_gate *gate, struct idg_error *err);
+
+/* What the pins under bpffs_dir say, for status without a running daemon. */
+struct idg_gate_pins {
+	bool maps_pinned;
+	bool link_pinned;
+	bool link_attached;
+	uint64_t cgroup_id;
+	uint32_t link_id;
+	uint32_t prog_id;
+	uint64_t stats[IDG_STAT_COUNT];
+	struct idg_config config;
+};
+int idg_gate_inspect_pins(const char *bpffs_dir, struct idg_gate_pins *ret, struct idg_error *err);
+
+/* Detaches the pinned link and removes every pin and the directory. */
+int idg_gate_uninstall(const char *bpffs_dir, struct idg_error *err);
+
+#endif

@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Policy parsing and merging (see policy.h). libinih does the INI syntax; a
+ * line-counting reader in front of it gives every diagnostic a line number,
+ * rejects lines inih would silently split or continue, and lets one pass
+ * report every problem in a file.
+ */
+#include "policy.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <sys/stat.h>
+
+#include "names.h"
+#include "util.h"
+
+#define MAX_POLICY_FILE_BYTES (1 << 20)
+#define MAX_LINE (INI_MAX_LINE - 2) /* room for "\n\0" in inih's buffer */
+
+static const int default_class_mode[IDG_CLASS_COUNT] = {
+	[IDG_CLASS_SCANNER] = IDG_MODE_ENFORCE,
+	[IDG_CLASS_CAMERA] = IDG_MODE_ENFORCE,
+	[IDG_CLASS_CARD_READER] = IDG_MODE_AUDIT,
+	[IDG_CLASS_PRINTER] = IDG_MODE_AUDIT,
+	[IDG_CLASS_STORAGE] = IDG_MODE_OFF,
+	[IDG_CLASS_UNCLASSIFIED] = IDG_MODE_ENFORCE,
+};
+
+enum section_kind {
+	SECTION_NONE,    /* before any [section] */
+	SECTION_INVALID, /* already reported */
+	SECTION_GLOBAL,
+	SECTION_CLASS,
+	SECTION_EXEMPT,
+};
+
+struct parser {
+	struct idg_policy *policy;
+	struct idg_diags *diags;
+	const char *file;  /* interned in policy->files */
+	const char *text;  /* unread rest of the file */
+	unsigned line;
+	enum section_kind section;
+	unsigned section_class;
+	int oom;
+};
+
+struct idg_policy *idg_policy_new(void)
+{
+	struct idg_policy *policy = calloc(1, sizeof(*policy));
+
+	if (!policy)
+		return NULL;
+	policy->global_mode = IDG_MODE_ENFORCE;
+	memcpy(policy->class_mode, default_class_mode, sizeof(policy->class_mode));
+	policy->repeat_window_ms = 1000;
+	policy->stats_interval_sec = 60;
+	return policy;
+}
+
+void idg_policy_free(struct idg_policy *policy)
+{
+	if (!policy)
+		return;
+	for (size_t i = 0; i < policy->n_devices; i++)
+		free(policy->devices[i].node);
+	for (size_t i = 0; i < policy->n_exempt; i++)
+		free(policy->exempt[i].name);
+	for (size_t i = 0; i < policy->n_files; i++)
+		free(policy->files[i]);
+	free(policy->devices);
+	free(policy->exempt);
+	free(policy->files);
+	free(policy);
+}
+
+int idg_policy_effective_mode(const struct idg_policy *policy, unsigned class_id)
+{
+	int mode;
+
+	if (class_id == 0 || class_id >= IDG_CLASS_COUNT)
+		return IDG_MODE_OFF;
+	mode = policy->class_mode[class_id];
+	return mode < policy->global_mode ? mode : policy->global_mode;
+}
+
+int idg_parse_duration_ms(const char *s, uint64_t *ret_ms)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 }, { "h", 3600000 }, { "", 1000 } };
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (streq(end, units[i].suffix)) {
+			if (v > UINT64_MAX / units[i].ms / 1000)
+				return -ERANGE;
+			*ret_ms = v * units[i].ms;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_minor(const char *s, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (idg_parse_uint(s, IDG_MINOR_MAX, &v) < 0)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+int idg_policy_parse_device(const char *spec, struct idg_policy_device *ret, struct idg_error *err)
+{
+	struct idg_policy_device dev = { 0 };
+	char buf[128], *type, *major_s, *minor_s, *dash;
+	uint64_t major;
+
+	if (spec[0] == '/') {
+		if (strstr(spec, "/../") || strstr(spec, "/./"))
+			return idg_error_set(err, -EINVAL, "device path '%s' must be a plain absolute path", spec);
+		dev.node = strdup(spec);
+		if (!dev.node)
+			return -ENOMEM;
+		ret->dev_type = 0;
+		ret->node = dev.node;
+		return 0;
+	}
+	if (strlen(spec) >= sizeof(buf))
+		return idg_error_set(err, -EINVAL, "device '%s' is too long", spec);
+	strcpy(buf, spec);
+	type = buf;
+	major_s = strchr(buf, ' ');
+	if (!major_s)
+		goto syntax;
+	*major_s++ = '\0';
+	while (*major_s == ' ')
+		major_s++;
+	if (streq(type, "char") || streq(type, "c"))
+		dev.dev_type = IDG_DEV_CHAR;
+	else if (streq(type, "block") || streq(type, "b"))
+		dev.dev_type = IDG_DEV_BLOCK;
+	else
+		return idg_error_set(err, -EINVAL, "device type '%s' is neither 'char' nor 'block'", type);
+	minor_s = strchr(major_s, ':');
+	if (!minor_s)
+		goto syntax;
+	*minor_s++ = '\0';
+	if (idg_parse_uint(major_s, IDG_MAJOR_COUNT - 1, &major) < 0)
+		return idg_error_set(err, -EINVAL, "major '%s' is not a number from 0 to %d", major_s,
+				     IDG_MAJOR_COUNT - 1);
+	dev.major = (uint32_t)major;
+	if (streq(minor_s, "*")) {
+		dev.whole_major = true;
+		dev.minor_lo = 0;
+		dev.minor_hi = IDG_MINOR_MAX;
+	} else if ((dash = strchr(minor_s, '-'))) {
+		*dash = '\0';
+		if (parse_minor(minor_s, &dev.minor_lo) < 0 || parse_minor(dash + 1, &dev.minor_hi) < 0 ||
+		    dev.minor_lo > dev.minor_hi)
+			return idg_error_set(err, -EINVAL,
+					     "minor range '%s-%s' must be LOW-HIGH with 0 <= LOW <= HIGH <= %u",
+					     minor_s, dash + 1, IDG_MINOR_MAX);
+	} else {
+		if (parse_minor(minor_s, &dev.minor_lo) < 0)
+			return idg_error_set(err, -EINVAL, "minor '%s' is not a number from 0 to %u", minor_s,
+					     IDG_MINOR_MAX);
+		dev.minor_hi = dev.minor_lo;
+	}
+	ret->dev_type = dev.dev_type;
+	ret->whole_major = dev.whole_major;
+	ret->major = dev.major;
+	ret->minor_lo = dev.minor_lo;
+	ret->minor_hi = dev.minor_hi;
+	ret->node = NULL;
+	return 0;
+syntax:
+	return idg_error_set(err, -EINVAL,
+			     "device '%s' is not a node path or 'char|block MAJOR:MINOR' (MINOR may be N, LOW-HIGH or *)",
+			     spec);
+}
+
+void idg_policy_device_format(const struct idg_policy_device *dev, char *buf, size_t size)
+{
+	const char *type = idg_dev_type_name(dev->dev_type);
+
+	if (dev->node)
+		(void)snprintf(buf, size, "%s", dev->node);
+	else if (dev->whole_major)
+		(void)snprintf(buf, size, "%s %u:*", type, dev->major);
+	else if (dev->minor_lo == dev->minor_hi)
+		(void)snprintf(buf, size, "%s %u:%u", type, dev->major, dev->minor_lo);
+	else
+		(void)snprintf(buf, size, "%s %u:%u-%u", type, dev->major, dev->minor_lo, dev->minor_hi);
+}
+
+#define report(p, ...) ((void)idg_diag_add((p)->diags, (p)->file, (p)->line, false, __VA_ARGS__))
+
+static bool valid_unit_name(const char *name)
+{
+	static const char *const suffixes[] = { ".service", ".socket", ".slice", ".scope" };
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 255)
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr(":-_.\\@*", *c))
+			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		size_t n = strlen(suffixes[i]);
+
+		if (len > n && streq(name + len - n, suffixes[i]))
+			return true;
+	}
+	return false;
+}
+
+static bool valid_cgroup_path(const char *path)
+{
+	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "/./") || strstr(path, "//"))
+		return false;
+	return strlen(path) < 4096 && !(strlen(path) >= 3 && streq(path + strlen(path) - 3, "/.."));
+}
+
+static void *grow(void *array, size_t count, size_t item_size)
+{
+	/* Doubling on powers of two keeps appends amortised O(1). */
+	if (count & (count - 1))
+		return array;
+	return realloc(array, (count ? count * 2 : 4) * item_size);
+}
+
+static int add_device(struct parser *p, const char *value)
+{
+	struct idg_policy *policy = p->policy;
+	struct idg_policy_device dev = { 0 }, *devices;
+	struct idg_error err;
+	int r;
+
+	if (!*value) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < policy->n_devices; i++) {
+			if (policy->devices[i].class_id == p->section_class)
+				free(policy->devices[i].node);
+			else
+				policy->devices[kept++] = policy->devices[i];
+		}
+		policy->n_devices = kept;
+		return 0;
+	}
+	r = idg_policy_parse_device(value, &dev, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		report(p, "%s", err.message);
+		return 0;
+	}
+	devices = grow(policy->devices, policy->n_devices, sizeof(*devices));
+	if (!devices) {
+		free(dev.node);
+		return -ENOMEM;
+	}
+	policy->devices = devices;
+	dev.class_id = (uint8_t)p->section_class;
+	dev.file = p->file;
+	dev.line = p->line;
+	policy->devices[policy->n_devices++] = dev;
+	return 0;
+}
+
+static int add_exempt(struct parser *p, bool is_unit, const char *value)
+{
+	struct idg_policy *policy = p->policy;
+	struct idg_policy_exempt *exempt;
+	char *name;
+
+	if (!*value) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < policy->n_exempt; i++) {
+			if (policy->exempt[i].is_unit == is_unit)
+				free(policy->exempt[i].name);
+			else
+				policy->exempt[kept++] = policy->exempt[i];
+		}
+		policy->n_exempt = kept;
+		return 0;
+	}
+	if (is_unit && !valid_unit_name(value)) {
+		report(p, "'%s' is not a unit name (NAME.service, .socket, .slice or .scope; '*' for instances)", value);
+		return 0;
+	}
+	if (!is_unit && !valid_cgroup_path(value)) {
+		report(p, "'%s' is not a cgroup path: it must start with '/' (the cgroup v2 root) and have no '.', '..' or '//' parts",
+		       value);
+		return 0;
+	}
+	exempt = grow(policy->exempt, policy->n_exempt, sizeof(*exempt));
+	if (!exempt)
+		return -ENOMEM;
+	policy->exempt = exempt;
+	if (!(name = strdup(value)))
+		return -ENOMEM;
+	policy->exempt[policy->n_exempt++] = (struct idg_policy_exempt){
+		.is_unit = is_unit, .name = name, .file = p->file, .line = p->line
+	};
+	return 0;
+}
+
+static void set_mode(struct parser *p, int *slot, const char *value)
+{
+	int mode = idg_mode_from_name(value);
+
+	if (mode < 0)
+		report(p, "mode '%s' is not one of off, audit, enforce", value);
+	else
+		*slot = mode;
+}
+
+static void set_duration(struct parser *p, const char *key, const char *value, uint64_t min_ms,
+			 uint64_t max_ms, uint64_t *ret_ms)
+{
+	uint64_t ms;
+
+	if (idg_parse_duration_ms(value, &ms) < 0 || ms < min_ms || ms > max_ms)
+		report(p, "%s='%s' must be a duration from %llums to %llus (e.g. 500ms, 2s, 1min)", key, value,
+		       (unsigned long long)min_ms, (unsigned long long)(max_ms / 1000));
+	else
+		*ret_ms = ms;
+}
+
+static int handle_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parser *p = user;
+	int r = 0;
+
+	(void)section; /* the reader tracked it, with its line number */
+	if (p->oom)
+		return 1;
+	switch (p->section) {
+	case SECTION_INVALID:
+		return 1;
+	case SECTION_NONE:
+		report(p, "'%s=' appears before any [section]", name);
+		return 1;
+	case SECTION_GLOBAL:
+		if (streq(name, "Mode")) {
+			set_mode(p, &p->policy->global_mode, value);
+		} else if (streq(name, "RepeatWindow")) {
+			set_duration(p, name, value, 10, 60000, &p->policy->repeat_window_ms);
+		} else if (streq(name, "StatsInterval")) {
+			uint64_t ms = p->policy->stats_interval_sec * 1000ull;
+
+			set_duration(p, name, value, 1000, 86400000, &ms);
+			p->policy->stats_interval_sec = (uint32_t)(ms / 1000);
+		} else {
+			report(p, "unknown key '%s' in [Global] (known: Mode, RepeatWindow, StatsInterval)", name);
+		}
+		break;
+	case SECTION_CLASS:
+		if (streq(name, "Mode"))
+			set_mode(p, &p->policy->class_mode[p->section_class], value);
+		else if (streq(name, "Device"))
+			r = add_device(p, value);
+		else
+			report(p, "unknown key '%s' in [Class %s] (known: Mode, Device)", name,
+			       idg_class_name(p->section_class));
+		break;
+	case SECTION_EXEMPT:
+		if (streq(name, "Unit"))
+			r = add_exempt(p, true, value);
+		else if (streq(name, "CGroup"))
+			r = add_exempt(p, false, value);
+		else
+			report(p, "unknown key '%s' in [Exempt] (known: Unit, CGroup)", name);
+		break;
+	}
+	if (r < 0)
+		p->oom = 1;
+	return 1;
+}
+
+static void enter_section(struct parser *p, const char *header)
+{
+	char name[INI_MAX_LINE];
+	const char *end = strchr(header, ']');
+	size_t len;
+
+	len = (size_t)(end - header - 1);
+	memcpy(name, header + 1, len);
+	name[len] = '\0';
+	if (streq(name, "Global")) {
+		p->section = SECTION_GLOBAL;
+	} else if (streq(name, "Exempt")) {
+		p->section = SECTION_EXEMPT;
+	} else if (!strncmp(name, "Class ", 6)) {
+		int class_id = idg_class_from_name(name + 6);
+
+		if (!class_id) {
+			report(p, "unknown class '%s' (known: scanner, camera, card-reader, printer, storage, unclassified)",
+			       name + 6);
+			p->section = SECTION_INVALID;
+		} else {
+			p->section = SECTION_CLASS;
+			p->section_class = (unsigned)class_id;
+		}
+	} else {
+		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt])", name);
+		p->section = SECTION_INVALID;
+	}
+}
+
+/* inih's line source. It counts lines, strips leading blanks (so an indented
+ * line is never taken as a continuation), and checks the line shape itself;
+ * a line it reports is handed to inih as blank so it is reported once. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	const char *nl;
+	size_t len;
+	char *line;
+
+	if (!*p->text)
+		return NULL;
+	nl = strchr(p->text, '\n');
+	len = nl ? (size_t)(nl - p->text) : strlen(p->text);
+	p->line++;
+	if (len >= (size_t)num - 1 || len > MAX_LINE) {
+		report(p, "line is longer than %d characters", MAX_LINE);
+		p->text += len + (nl ? 1 : 0);
+		strcpy(str, "\n");
+		return str;
+	}
+	memcpy(str, p->text, len);
+	str[len] = '\0';
+	p->text += len + (nl ? 1 : 0);
+	if (len && str[len - 1] == '\r')
+		str[--len] = '\0';
+
+	line = str;
+	while (isspace((unsigned char)*line))
+		line++;
+	memmove(str, line, strlen(line) + 1);
+	if (!*str || *str == '#' || *str == ';') {
+		/* blank or comment */
+	} else if (*str == '[') {
+		if (!strchr(str, ']')) {
+			report(p, "section header is missing ']'");
+			p->section = SECTION_INVALID;
+			str[0] = '\0';
+		} else {
+			enter_section(p, str);
+		}
+	} else if (str[strcspn(str, "=:")] != '=') {
+		report(p, "expected 'Key=Value', found '%s'", str);
+		str[0] = '\0';
+	}
+	strcat(str, "\n");
+	return str;
+}
+
+static int intern_file(struct idg_policy *policy, const char *name, const char **ret)
+{
+	char **files, *copy;
+
+	for (size_t i = 0; i < policy->n_files; i++)
+		if (streq(policy->files[i], name)) {
+			*ret = policy->files[i];
+			return 0;
+		}
+	files = grow(policy->files, policy->n_files, sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	policy->files = files;
+	if (!(copy = strdup(name)))
+		return -ENOMEM;
+	policy->files[policy->n_files++] = copy;
+	*ret = copy;
+	return 0;
+}
+
+int idg_policy_parse_string(struct idg_policy *policy, const char *name, const char *text,
+			    struct idg_diags *diags)
+{
+	struct parser p = { .policy = policy, .diags = diags, .text = text };
+	int r;
+
+	r = intern_file(policy, name, &p.file);
+	if (r < 0)
+		return r;
+	r = ini_parse_stream(read_line, &p, handle_key, &p);
+	if (r == -2 || p.oom)
+		return -ENOMEM;
+	return 0;
+}
+
+int idg_policy_parse_file(struct idg_policy *policy, const char *path, struct idg_diags *diags)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (!f) {
+		int r = -errno;
+
+		(void)idg_diag_add(diags, path, 0, false, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	text = malloc(MAX_POLICY_FILE_BYTES + 1);
+	if (!text)
+		return -ENOMEM;
+	len = fread(text, 1, MAX_POLICY_FILE_BYTES + 1, f);
+	if (ferror(f) || len > MAX_POLICY_FILE_BYTES) {
+		(void)idg_diag_add(diags, path, 0, false, ferror(f) ? "read error" : "larger than %d bytes",
+				   MAX_POLICY_FILE_BYTES);
+		return ferror(f) ? -EIO : -EFBIG;
+	}
+	text[len] = '\0';
+	if (strlen(text) != len) {
+		(void)idg_diag_add(diags, path, 0, false, "contains a NUL byte: not a text file");
+		return -EINVAL;
+	}
+	return idg_policy_parse_string(policy, path, text, diags);
+}
+
+struct found_file {
+	char name[256];
+	char path[4096 + 256];
+};
+
+static int compare_found(const void *a, const void *b)
+{
+	return strcmp(((const struct found_file *)a)->name, ((const struct found_file *)b)->name);
+}
+
+static bool is_conf_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 5 && streq(name + len - 5, ".conf");
+}
+
+int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_policy **ret_policy,
+			 struct idg_diags *diags)
+{
+	_cleanup_free_ struct found_file *found = NULL;
+	struct idg_policy *policy;
+	size_t n_found = 0;
+	int r = 0;
+
+	found = calloc(IDG_POLICY_MAX_FILES, sizeof(*found));
+	policy = idg_policy_new();
+	if (!found || !policy) {
+		idg_policy_free(policy);
+		return -ENOMEM;
+	}
+	for (size_t d = 0; d < n_dirs; d++) {
+		DIR *dir = opendir(dirs[d]);
+		struct dirent *de;
+
+		if (!dir) {
+			if (errno != ENOENT)
+				(void)idg_diag_add(diags, dirs[d], 0, false, "cannot read directory: %s",
+						   strerror(errno));
+			continue;
+		}
+		while ((de = readdir(dir))) {
+			size_t i;
+
+			if (!is_conf_name(de->d_name) || strlen(de->d_name) >= sizeof(found->name))
+				continue;
+			for (i = 0; i < n_found; i++)
+				if (streq(found[i].name, de->d_name))
+					break; /* a later directory overrides the same name */
+			if (i == n_found) {
+				if (n_found == IDG_POLICY_MAX_FILES) {
+					(void)idg_diag_add(diags, dirs[d], 0, false, "more than %d policy files",
+							   IDG_POLICY_MAX_FILES);
+					continue;
+				}
+				n_found++;
+			}
+			(void)snprintf(found[i].name, sizeof(found[i].name), "%s", de->d_name);
+			(void)snprintf(found[i].path, sizeof(found[i].path), "%s/%s", dirs[d], de->d_name);
+		}
+		(void)closedir(dir);
+	}
+	qsort(found, n_found, sizeof(*found), compare_found);
+	for (size_t i = 0; i < n_found; i++) {
+		r = idg_policy_parse_file(policy, found[i].path, diags);
+		if (r == -ENOMEM) {
+			idg_policy_free(policy);
+			return r;
+		}
+	}
+	*ret_policy = policy;
+	return 0;
+}
+
+void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
+{
+	char buf[256];
+
+	(void)fprintf(out, "# Effective policy merged from:\n");
+	for (size_t i = 0; i < policy->n_files; i++)
+		(void)fprintf(out, "#   %s\n", policy->files[i]);
+	(void)fprintf(out, "\n[Global]\nMode=%s\nRepeatWindow=%llums\nStatsInterval=%us\n",
+		      idg_mode_name((unsigned)policy->global_mode), (unsigned long long)policy->repeat_window_ms,
+		      policy->stats_interval_sec);
+	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++) {
+		if (!idg_class_from_name(idg_class_name(c)))
+			continue;
+		(void)fprintf(out, "\n[Class %s]\nMode=%s", idg_class_name(c), idg_mode_name((unsigned)policy->class_mode[c]));
+		if (idg_policy_effective_mode(policy, c) != policy->class_mode[c])
+			(void)fprintf(out, "  ; runs as %s: [Global] Mode caps it",
+				      idg_mode_name((unsigned)idg_policy_effective_mode(policy, c)));
+		(void)fputc('\n', out);
+		for (size_t i = 0; i < policy->n_devices; i++) {
+			const struct idg_policy_device *dev = &policy->devices[i];
+
+			if (dev->class_id != c)
+				continue;
+			idg_policy_device_format(dev, buf, sizeof(buf));
+			(void)fprintf(out, "Device=%s  ; %s:%u\n", buf, dev->file, dev->line);
+		}
+	}
+	(void)fprintf(out, "\n[Exempt]\n");
+	for (size_t i = 0; i < policy->n_exempt; i++)
+		(void)fprintf(out, "%s=%s  ; %s:%u\n", policy->exempt[i].is_unit ? "Unit" : "CGroup",
+			      policy->exempt[i].name, policy->exempt[i].file, policy->exempt[i].line);
+}

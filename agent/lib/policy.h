@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The policy: INI drop-ins (libinih) merged systemd style. Files named
+ * *.conf are collected from each policy directory in order; a file in a later
+ * directory replaces one with the same name in an earlier directory; the
+ * survivors are read in lexical order of their names. Scalars: last wins.
+ * Lists (Device=, Unit=, CGroup=): each line appends, an empty value clears.
+ * The syntax is documented in docs/man/idguard-policy.5.
+ *
+ * Parsing is pure: node paths are kept as written and resolved later by the
+ * watch list (watchlist.h), so `idguardctl policy check` works anywhere.
+ */
+#ifndef IDG_POLICY_H
+#define IDG_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "idguard.h"
+
+#define IDG_DEFAULT_POLICY_DIRS { IDG_PREFIX "/share/idguard/policy.d", IDG_SYSCONFDIR "/idguard/policy.d" }
+#define IDG_POLICY_MAX_FILES 256
+
+/* One Device= line. Either a node path or (dev_type, major, minors). */
+struct idg_policy_device {
+	uint8_t class_id;
+	uint8_t dev_type;  /* enum idg_dev_type; 0 when given by node path */
+	bool whole_major;  /* MAJOR:* */
+	uint32_t major;
+	uint32_t minor_lo;
+	uint32_t minor_hi; /* == minor_lo for a single minor */
+	char *node;        /* absolute path, or NULL */
+	const char *file;  /* points into idg_policy.files */
+	unsigned line;
+};
+
+struct idg_policy_exempt {
+	bool is_unit;      /* Unit=NAME, else CGroup=PATH */
+	char *name;
+	const char *file;
+	unsigned line;
+};
+
+struct idg_policy {
+	int global_mode;                    /* ceiling for every class */
+	int class_mode[IDG_CLASS_COUNT];    /* as written, before the ceiling */
+	uint64_t repeat_window_ms;
+	uint32_t stats_interval_sec;
+
+	struct idg_policy_device *devices;
+	size_t n_devices;
+	struct idg_policy_exempt *exempt;
+	size_t n_exempt;
+	char **files;                       /* the files merged, in order */
+	size_t n_files;
+};
+
+/* A policy holding only the built-in defaults (see policy.c). */
+struct idg_policy *idg_policy_new(void);
+void idg_policy_free(struct idg_policy *policy);
+
+/* Reads one file into policy. Problems go to diags with file:line; returns
+ * -errno only when the file cannot be read or memory runs out. */
+int idg_policy_parse_file(struct idg_policy *policy, const char *path, struct idg_diags *diags);
+
+/* Parses text as if it were the file named `name` (tests, fuzzing). */
+int idg_policy_parse_string(struct idg_policy *policy, const char *name, const char *text,
+			    struct idg_diags *diags);
+
+/* Collects and merges the drop-ins of dirs (missing dirs are fine). On
+ * success *ret_policy is set even when diags holds errors: the caller
+ * decides whether errors make the policy unusable (they always should). */
+int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_policy **ret_policy,
+			 struct idg_diags *diags);
+
+/* Mode a class really runs in: its own mode, capped by the global mode. */
+int idg_policy_effective_mode(const struct idg_policy *policy, unsigned class_id);
+
+/* Writes the merged policy back as INI, with where each line came from. */
+void idg_policy_format_ini(const struct idg_policy *policy, FILE *out);
+
+/* "char 81:*", "block 8:0-15", "/dev/video0" -> device fields (class_id,
+ * file and line left alone). -EINVAL with a message in err on bad input. */
+struct idg_error;
+int idg_policy_parse_device(const char *spec, struct idg_policy_device *ret, struct idg_error *err);
+/* The reverse, for display: "char 81:*", "char 180:0-15", "/dev/video0". */
+void idg_policy_device_format(const struct idg_policy_device *dev, char *buf, size_t size);
+
+/* "1s", "500ms", "2min" -> milliseconds. */
+int idg_parse_duration_ms(const char *s, uint64_t *ret_ms);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The state database: one SQLite file under the state directory
+ * (/var/lib/idguard/state.db). It holds grants (live and ended, so the
+ * journal's grant ids stay explainable) and is where redeemed token ids
+ * will be kept for replay protection. The schema is versioned with
+ * PRAGMA user_version and upgraded in place.
+ */
+#ifndef IDG_STORE_H
+#define IDG_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct idg_error;
+
+#define IDG_DEFAULT_STATE_DIR "/var/lib/idguard"
+
+/* Opens (creating when needed, mode 0600) and migrates the database. */
+int idg_store_open(const char *state_dir, sqlite3 **ret_db, struct idg_error *err);
+void idg_store_close(sqlite3 *db);
+
+/* Named counters that must survive restarts (e.g. what was last reported). */
+int idg_store_get_counter(sqlite3 *db, const char *name, uint64_t *ret);
+int idg_store_set_counter(sqlite3 *db, const char *name, uint64_t value);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id without dashes). */
+int idg_boot_id(char buf[33]);
+
+#endif
