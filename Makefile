@@ -98,10 +98,10 @@ $(BUILD)/bpf:
 	@mkdir -p $@
 
 # ---- tests -------------------------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libidguard.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libidguard.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
@@ -117,10 +117,10 @@ $(ASAN)/%.o: %.c $(SKEL) $(wildcard agent/*/*.h) bpf/idguard.h
 	$(Q)$(CC) $(BASE_CFLAGS) -O1 $(ASAN_FLAGS) -c $< -o $@
 $(ASAN)/libidguard.a: $(LIB_SRCS:%.c=$(ASAN)/%.o)
 	$(Q)$(AR) rcs $@ $^
-$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libidguard.a
+$(ASAN)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ASAN)/libidguard.a
 	@mkdir -p $(@D)
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -O1 $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 $(ASAN_FLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka
 
 # libFuzzer targets, built with clang against the library sources.
 FUZZ := $(BUILD)/fuzz

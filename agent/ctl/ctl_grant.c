@@ -14,6 +14,8 @@
 #include "names.h"
 #include "util.h"
 
+#define MAX_GRANT_SECONDS (7u * 24 * 3600) /* idguardd refuses longer ones */
+
 static const char grant_help[] =
 	"Usage: idguardctl grant add --user USER --class CLASS[,CLASS] --minutes N [--session ID]\n"
 	"       idguardctl grant list [--json]\n"
@@ -78,9 +80,12 @@ static int grant_add(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'm':
 		case OPT_SECONDS:
-			if (idg_parse_uint(optarg, 7ull * 24 * 3600, &value) < 0 || value == 0) {
-				(void)fprintf(stderr, "idguardctl grant add: --%s needs a positive whole number, not '%s'\n",
-					      c == 'm' ? "minutes" : "seconds", optarg);
+			if (idg_parse_uint(optarg, MAX_GRANT_SECONDS, &value) < 0 || value == 0 ||
+			    (c == 'm' && value > MAX_GRANT_SECONDS / 60)) {
+				(void)fprintf(stderr,
+					      "idguardctl grant add: --%s needs a whole number from 1 to %u (7 days), not '%s'\n",
+					      c == 'm' ? "minutes" : "seconds",
+					      c == 'm' ? MAX_GRANT_SECONDS / 60 : MAX_GRANT_SECONDS, optarg);
 				return CTL_EXIT_USAGE;
 			}
 			seconds = c == 'm' ? value * 60 : value;
@@ -131,7 +136,7 @@ static int grant_add(struct ctl *ctl, int argc, char **argv)
 		return r;
 	json_object_object_get_ex(reply, "grant", &grant);
 	if (ctl->json) {
-		ctl_print_json(grant);
+		ctl_print_json(reply);
 	} else {
 		idg_format_time((uint64_t)ctl_get_int(grant, "expires_usec", 0), until, sizeof(until));
 		(void)printf("Grant %lld: %s (uid %lld) may use %s until %s.\n", ctl_get_int(grant, "id", 0),

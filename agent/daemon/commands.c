@@ -98,6 +98,7 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 
 	(void)idg_gate_read_stats(d->gate, stats);
 	(void)idg_gate_inspect_pins(idg_gate_bpffs_dir(d->gate), &pins, &err);
+	json_object_object_add(reply, "running", json_object_new_boolean(1));
 	add_string(reply, "version", IDG_VERSION);
 	add_uint(reply, "pid", (uint64_t)getpid());
 	add_uint(reply, "started_usec", d->started_usec);
@@ -167,10 +168,11 @@ static struct json_object *do_devices(struct daemon *d, const struct ucred *cred
 static struct json_object *do_reload(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
 	struct json_object *reply;
-	char error[1024];
+	char error[8192];
+	int r = daemon_load_policy(d, true, error, sizeof(error));
 
-	if (daemon_load_policy(d, error, sizeof(error)) < 0)
-		return idg_reply_error("policy-invalid", error);
+	if (r < 0)
+		return idg_reply_error(r == -EINVAL ? "policy-invalid" : "kernel-error", error);
 	daemon_update_status(d);
 	reply = idg_reply_ok();
 	add_uint(reply, "watched", d->watches->count);

@@ -245,6 +245,24 @@ static int remove_stale_socket(const struct sockaddr_un *addr)
 	return unlink(addr->sun_path) < 0 ? -errno : 0;
 }
 
+int control_check_free(const char *path, struct idg_error *err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return idg_error_set(err, -ENAMETOOLONG, "socket path %s is too long", path);
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return idg_error_errno(err, -errno, "cannot create a socket");
+	r = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	(void)close(fd);
+	if (r == 0)
+		return idg_error_set(err, -EADDRINUSE, "another idguardd already listens on %s", path);
+	return 0;
+}
+
 int control_open(struct daemon *d, const char *path, struct control **ret, struct idg_error *err)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };

@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 
 #include <bpf/libbpf.h>
 
@@ -27,10 +28,19 @@
 
 #define CHECK_INTERVAL_NS (5ull * 1000000000ull)
 
+/* Set once stderr is /dev/null (background mode): log lines go to journald. */
+static bool log_to_journal;
+
 void log_msg(int priority, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_to_journal) {
+		va_start(ap, fmt);
+		(void)sd_journal_printv(priority, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	flockfile(stderr);
 	if (getenv("JOURNAL_STREAM"))
 		(void)fprintf(stderr, "<%d>", priority);
@@ -83,22 +93,28 @@ static void on_events_ready(struct io_watch *watch, uint32_t events)
 		log_warning("reading the event ring buffer failed: %s", strerror(errno));
 }
 
+void daemon_stop(struct daemon *d, const char *reason, bool failure)
+{
+	d->stopping = true;
+	d->stop_reason = reason;
+	d->failed |= failure;
+}
+
 static void on_signal(struct io_watch *watch, uint32_t events)
 {
 	struct daemon *d = watch->data;
 	struct signalfd_siginfo si;
-	char error[1024];
+	char error[8192];
 
 	while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			(void)sd_notify(0, "RELOADING=1");
-			if (daemon_load_policy(d, error, sizeof(error)) < 0)
-				log_error("reload refused, the previous policy stays in force: %s", error);
+			if (daemon_load_policy(d, true, error, sizeof(error)) < 0)
+				log_error("reload refused, the previous policy stays in force (details above)");
 			(void)sd_notify(0, "READY=1");
 			daemon_update_status(d);
 		} else {
-			d->stopping = true;
-			d->stop_reason = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+			daemon_stop(d, si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM", false);
 		}
 	}
 }
@@ -125,6 +141,12 @@ static int arm_timer(struct daemon *d)
 	return timerfd_settime(d->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
+void daemon_rearm_timer(struct daemon *d)
+{
+	if (arm_timer(d) < 0)
+		log_warning("cannot re-arm the timer: %s", strerror(errno));
+}
+
 static void check_gate(struct daemon *d)
 {
 	struct idg_error err;
@@ -137,12 +159,13 @@ static void check_gate(struct daemon *d)
 	idg_record_add(&rec, "MESSAGE", "Tamper: %s", err.message);
 	idg_record_add(&rec, "IDGUARD_TAMPER", "%s", r == -ENOLINK ? "link-detached" : r == -ESTALE ? "pin-removed" : "check-failed");
 	daemon_send(d, &rec);
-	if (r == -ENOLINK) {
-		/* We hold no capability to re-attach; exiting lets systemd restart us,
-		 * and a fresh start attaches again. */
-		d->stopping = true;
-		d->stop_reason = "tamper: link detached";
-	}
+	/* We hold no capability to re-attach, and a pin we cannot restore
+	 * would let enforcement end with us; exiting lets systemd restart us,
+	 * and a fresh start attaches and pins again. */
+	if (r == -ENOLINK)
+		daemon_stop(d, "tamper: the link was detached", true);
+	else if (r != -ESTALE)
+		daemon_stop(d, "tamper: the pins cannot be checked or restored", true);
 }
 
 static void on_timer(struct io_watch *watch, uint32_t events)
@@ -212,7 +235,7 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 		return r;
 	(void)snprintf(d->cgroup_path, sizeof(d->cgroup_path), "%s", d->opts.cgroup_path ? d->opts.cgroup_path : d->cgroup_root);
 
-	r = daemon_load_policy(d, policy_error, policy_error_size);
+	r = daemon_load_policy(d, false, policy_error, policy_error_size);
 	if (r < 0)
 		return idg_error_set(err, r, "the policy is invalid: %s", policy_error);
 
@@ -223,6 +246,10 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	if (r < 0)
 		return r;
 
+	/* A second daemon must not touch the first one's maps: fail before. */
+	r = control_check_free(d->opts.socket_path, err);
+	if (r < 0)
+		return r;
 	gate_opts = (struct idg_gate_options){ .bpffs_dir = d->opts.bpffs_dir, .cgroup_path = d->cgroup_path };
 	r = idg_gate_open(&gate_opts, &d->gate, err);
 	if (r < 0)
@@ -294,6 +321,7 @@ static void detach_from_terminal(int ready_fd)
 
 	(void)!write(ready_fd, "R", 1);
 	(void)close(ready_fd);
+	log_to_journal = true;
 	if (null_fd >= 0) {
 		(void)dup2(null_fd, STDIN_FILENO);
 		(void)dup2(null_fd, STDOUT_FILENO);
@@ -347,6 +375,7 @@ int daemon_run(const struct daemon_options *opts)
 		       "idguard %s started: guarding %s with %zu watched device entries%s", IDG_VERSION, d.cgroup_path,
 		       d.watches->count,
 		       idg_gate_reused_link(d.gate) ? " (pinned enforcement continued without a gap)" : "");
+	daemon_announce_policy(&d);
 	daemon_report_counters(&d, true);
 	(void)sd_notify(0, "READY=1");
 	daemon_update_status(&d);
@@ -363,8 +392,9 @@ int daemon_run(const struct daemon_options *opts)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			log_error("epoll_wait: %s", strerror(errno));
 			r = -errno;
+			log_error("epoll_wait: %s", strerror(-r));
+			daemon_stop(&d, "event loop failure", true);
 			break;
 		}
 		for (int i = 0; i < n; i++) {
@@ -378,10 +408,16 @@ int daemon_run(const struct daemon_options *opts)
 	(void)idg_gate_flush_repeats(d.gate);
 	(void)idg_gate_events_consume(d.gate);
 	daemon_report_counters(&d, false);
-	send_lifecycle(&d, IDG_MSG_AGENT_STOPPED,
-		       "idguardd stopped (%s); enforcement continues through the programs pinned in %s, and events wait "
-		       "in the ring buffer until it starts again",
-		       d.stop_reason ? d.stop_reason : "error", opts->bpffs_dir);
+	if (d.failed)
+		send_lifecycle(&d, IDG_MSG_AGENT_STOPPED,
+			       "idguardd stopped because of a failure (%s); it exits with status 1 so that systemd starts "
+			       "it again, which restores enforcement",
+			       d.stop_reason ? d.stop_reason : "error");
+	else
+		send_lifecycle(&d, IDG_MSG_AGENT_STOPPED,
+			       "idguardd stopped (%s); enforcement continues through the programs pinned in %s, and "
+			       "events wait in the ring buffer until it starts again",
+			       d.stop_reason ? d.stop_reason : "error", opts->bpffs_dir);
 	teardown(&d);
-	return d.stop_reason && !strncmp(d.stop_reason, "tamper", 6) ? -ENOLINK : r;
+	return d.failed && r == 0 ? -EIO : r;
 }

@@ -56,6 +56,7 @@ struct daemon {
 	int signal_fd;
 	int timer_fd;
 	bool stopping;
+	bool failed;              /* stopping because something broke: exit 1 */
 	const char *stop_reason;
 
 	uint64_t started_usec;
@@ -70,11 +71,20 @@ struct daemon {
 /* daemon.c */
 int daemon_run(const struct daemon_options *opts);
 void daemon_update_status(struct daemon *d);
+/* Ends the event loop; a failure makes idguardd exit 1 so systemd restarts it. */
+void daemon_stop(struct daemon *d, const char *reason, bool failure);
+/* Re-arms the periodic timer after the repeat window changed. */
+void daemon_rearm_timer(struct daemon *d);
 
 /* policy_apply.c: loads the policy and, when valid, applies it to the gate.
  * A policy with errors is refused (logged with file:line) and the current
- * one stays; at start-up (no current policy) that is fatal. */
-int daemon_load_policy(struct daemon *d, char *ret_error, size_t error_size);
+ * one stays; at start-up (no current policy) that is fatal. ret_error gets
+ * every error, one per line. Returns -EINVAL for an invalid policy, -EIO
+ * when the kernel maps could not be written. With announce, a valid policy
+ * is recorded in the journal at once (at start-up that waits until the gate
+ * is attached: see daemon_announce_policy). */
+int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t error_size);
+void daemon_announce_policy(struct daemon *d);
 /* Applies the current policy's maps. Used again after the gate opens. */
 int daemon_apply_policy(struct daemon *d, struct idg_error *err);
 
@@ -89,6 +99,8 @@ int daemon_grants_sync_subject(struct daemon *d, uint32_t scope, uint32_t subjec
 void daemon_grants_expire(struct daemon *d);
 
 /* control.c */
+/* -EADDRINUSE (with a message) when another daemon listens on path. */
+int control_check_free(const char *path, struct idg_error *err);
 int control_open(struct daemon *d, const char *path, struct control **ret, struct idg_error *err);
 void control_close(struct control *c);
 void control_sweep(struct control *c);

@@ -36,8 +36,9 @@ static void usage(FILE *out)
 		"Signals: SIGHUP reloads the policy (an invalid one is refused and the current\n"
 		"one stays); SIGTERM stops the daemon but NOT the enforcement, which continues\n"
 		"through the pinned programs. 'idguardctl uninstall' removes them.\n"
-		"Exit status: 0 after a clean stop, 1 when setup failed (nothing new was\n"
-		"attached; earlier pinned enforcement continues), 2 on a usage error.\n"
+		"Exit status: 0 after a clean stop; 1 when setup failed or a failure stopped\n"
+		"it (enforcement pinned earlier continues; a restart resumes the rest);\n"
+		"2 on a usage error.\n"
 		"See idguardd(8) and idguard-policy(5).\n",
 		IDG_DEFAULT_BPFFS_DIR, IDG_PREFIX, IDG_SYSCONFDIR, IDG_DEFAULT_STATE_DIR, IDG_DEFAULT_SOCKET);
 }
@@ -150,6 +151,11 @@ int main(int argc, char **argv)
 	}
 	if (!opts.foreground) {
 		(void)idg_journal_open(opts.journal_target);
+		if (opts.journal_target == IDG_JOURNAL_STDERR) {
+			(void)fprintf(stderr, "idguardd: --events-to=stderr needs --foreground: in the background stderr "
+					      "is closed and the records would be lost\n");
+			return 2;
+		}
 		if (!idg_journal_is_journald()) {
 			(void)fprintf(stderr, "idguardd: no journald is running, so in the background its records would be "
 					      "lost; run with --foreground to write them to stderr\n");

@@ -49,7 +49,7 @@ static void send_rejected(struct daemon *d, const struct idg_diags *diags, const
 	daemon_send(d, &rec);
 }
 
-static void send_loaded(struct daemon *d)
+void daemon_announce_policy(struct daemon *d)
 {
 	struct idg_record rec;
 	char modes[256], files[2048] = "";
@@ -92,7 +92,23 @@ int daemon_apply_policy(struct daemon *d, struct idg_error *err)
 	return r;
 }
 
-int daemon_load_policy(struct daemon *d, char *ret_error, size_t error_size)
+/* Every error, one per line, as much as fits. */
+static void join_errors(const struct idg_diags *diags, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < diags->count && used + 1 < size; i++) {
+		if (diags->items[i].warning)
+			continue;
+		if (used)
+			buf[used++] = '\n';
+		idg_diag_format(&diags->items[i], buf + used, size - used);
+		used += strlen(buf + used);
+	}
+}
+
+int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t error_size)
 {
 	struct idg_diags diags = { 0 };
 	struct idg_policy *policy = NULL, *old_policy;
@@ -110,8 +126,11 @@ int daemon_load_policy(struct daemon *d, char *ret_error, size_t error_size)
 		(void)idg_diag_add(&diags, NULL, 0, false, "%s", strerror(-r));
 	log_diags(&diags);
 	if (diags.errors) {
-		idg_diags_first_error(&diags, ret_error, error_size);
-		send_rejected(d, &diags, ret_error);
+		char first[2048];
+
+		idg_diags_first_error(&diags, first, sizeof(first));
+		join_errors(&diags, ret_error, error_size);
+		send_rejected(d, &diags, first);
 		r = -EINVAL;
 		goto out;
 	}
@@ -126,7 +145,7 @@ int daemon_load_policy(struct daemon *d, char *ret_error, size_t error_size)
 	if (d->gate) {
 		r = daemon_apply_policy(d, &err);
 		if (r < 0) {
-			(void)snprintf(ret_error, error_size, "%s", err.message);
+			(void)snprintf(ret_error, error_size, "cannot write the policy into the kernel maps: %s", err.message);
 			/* Put the maps back to what the old policy says. */
 			d->policy = old_policy;
 			d->watches = old_watches;
@@ -134,19 +153,22 @@ int daemon_load_policy(struct daemon *d, char *ret_error, size_t error_size)
 			if (daemon_apply_policy(d, &err) < 0) {
 				log_error("cannot restore the previous policy in the kernel maps: %s; exiting so a restart applies it",
 					  err.message);
-				d->stopping = true;
-				d->stop_reason = "map update failure";
+				daemon_stop(d, "kernel map update failure", true);
 			}
 			idg_policy_free(policy);
 			idg_watchlist_free(watches);
 			idg_exempt_set_clear(&exempt);
-			return r;
+			idg_diags_clear(&diags);
+			return -EIO;
 		}
 	}
 	idg_policy_free(old_policy);
 	idg_watchlist_free(old_watches);
 	idg_exempt_set_clear(&old_exempt);
-	send_loaded(d);
+	if (announce)
+		daemon_announce_policy(d);
+	if (d->timer_fd >= 0)
+		daemon_rearm_timer(d);
 	policy = NULL;
 	watches = NULL;
 	memset(&exempt, 0, sizeof(exempt));

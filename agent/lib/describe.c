@@ -90,6 +90,10 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 
 	memcpy(comm, ev->comm, IDG_COMM_LEN);
 	comm[IDG_COMM_LEN] = '\0';
+	/* A process names itself: keep its control characters out of the record. */
+	for (char *c = comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	idg_user_name(ev->uid, user, sizeof(user));
 	(void)snprintf(device, sizeof(device), "%s %u:%u", idg_dev_type_name(ev->dev_type), ev->major, ev->minor);
 	idg_access_format(ev->access, access, sizeof(access));
@@ -115,13 +119,15 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 	case IDG_REASON_GRANT_EXPIRED:
 		if (have_grant) {
 			clock_time(grant.expires_usec, when, sizeof(when));
-			(void)snprintf(reason, sizeof(reason), "the purpose token expired at %s", when);
+			(void)snprintf(reason, sizeof(reason), "the %s expired at %s",
+				       streq(grant.source, "token") ? "purpose token" : "grant", when);
 		} else {
-			(void)snprintf(reason, sizeof(reason), "the purpose token expired");
+			(void)snprintf(reason, sizeof(reason), "the grant expired");
 		}
 		break;
 	case IDG_REASON_GRANT_OTHER_CLASS:
-		(void)snprintf(reason, sizeof(reason), "the purpose token does not cover %s", class_name);
+		/* The kernel saw grants of other classes only; it names none. */
+		(void)snprintf(reason, sizeof(reason), "the grants held do not cover %s", class_name);
 		break;
 	default:
 		(void)snprintf(reason, sizeof(reason), "no purpose token");

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -22,6 +23,7 @@
 #include "watchlist.h"
 
 struct idg_gate {
+	int lock_fd; /* flock on the bpffs dir: one daemon per set of pins */
 	struct gate *skel;
 	struct bpf_link *link;
 	struct ring_buffer *ring;
@@ -86,6 +88,7 @@ int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gat
 
 	if (!gate)
 		return idg_error_set(err, -ENOMEM, "out of memory");
+	gate->lock_fd = -1;
 	if (snprintf(gate->bpffs_dir, sizeof(gate->bpffs_dir), "%s", opts->bpffs_dir) >= (int)sizeof(gate->bpffs_dir) ||
 	    snprintf(gate->cgroup_path, sizeof(gate->cgroup_path), "%s", opts->cgroup_path) >= (int)sizeof(gate->cgroup_path)) {
 		r = idg_error_set(err, -ENAMETOOLONG, "path too long");
@@ -105,6 +108,9 @@ int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gat
 		goto fail;
 	}
 	r = idg_bpffs_prepare(gate->bpffs_dir, err);
+	if (r < 0)
+		goto fail;
+	r = idg_gate_lock(gate->bpffs_dir, &gate->lock_fd, err);
 	if (r < 0)
 		goto fail;
 	r = check_pinned_abi(gate->bpffs_dir, &gate->reused_pins, err);
@@ -177,13 +183,13 @@ static int link_cgroup(int link_fd, uint64_t *ret_cgroup_id)
 
 int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 {
-	char path[PATH_MAX], fresh[PATH_MAX];
+	char path[PATH_MAX], fresh[PATH_MAX]; /* bpffs refuses '.' in names */
 	struct bpf_link *old;
 	uint64_t old_cgroup = 0;
 	int r;
 
 	if (pin_path(path, sizeof(path), gate->bpffs_dir, IDG_LINK_PIN_NAME) < 0 ||
-	    pin_path(fresh, sizeof(fresh), gate->bpffs_dir, IDG_LINK_PIN_NAME ".new") < 0)
+	    pin_path(fresh, sizeof(fresh), gate->bpffs_dir, IDG_LINK_PIN_NAME "_new") < 0)
 		return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
 	if (access(path, F_OK) < 0)
 		return attach_new_link(gate, path, &gate->link, err);
@@ -222,10 +228,30 @@ int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 	return 0;
 }
 
+int idg_gate_lock(const char *bpffs_dir, int *ret_fd, struct idg_error *err)
+{
+	int fd = open(bpffs_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return idg_error_errno(err, -errno, "cannot open %s", bpffs_dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		(void)close(fd);
+		if (r == -EBUSY)
+			return idg_error_set(err, r, "another idguardd is running with the pins in %s", bpffs_dir);
+		return idg_error_errno(err, r, "cannot lock %s", bpffs_dir);
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 void idg_gate_close(struct idg_gate *gate)
 {
 	if (!gate)
 		return;
+	if (gate->lock_fd >= 0)
+		(void)close(gate->lock_fd);
 	ring_buffer__free(gate->ring);
 	/* Closes our fd only: the pinned link keeps the program attached. */
 	bpf_link__destroy(gate->link);
@@ -614,26 +640,87 @@ int idg_gate_inspect_pins(const char *bpffs_dir, struct idg_gate_pins *ret, stru
 	return 0;
 }
 
-int idg_gate_uninstall(const char *bpffs_dir, struct idg_error *err)
+struct drain_context {
+	idg_event_handler handler;
+	void *userdata;
+	int count;
+};
+
+static int on_drained_record(void *ctx, void *data, size_t size)
 {
+	struct drain_context *drain = ctx;
+
+	if (size >= sizeof(struct idg_event)) {
+		drain->handler(data, drain->userdata);
+		drain->count++;
+	}
+	return 0;
+}
+
+/* With the link detached nothing writes any more: read what is left. */
+static int drain_pins(const char *bpffs_dir, struct drain_context *drain, struct idg_error *err)
+{
+	char path[PATH_MAX];
+	struct ring_buffer *ring;
+	struct idg_repeat_slot slot;
+	int fd;
+
+	(void)pin_path(path, sizeof(path), bpffs_dir, "events");
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		ring = ring_buffer__new(fd, on_drained_record, drain, NULL);
+		if (!ring) {
+			int r = -errno;
+
+			(void)close(fd);
+			return idg_error_errno(err, r, "cannot read %s", path);
+		}
+		(void)ring_buffer__consume(ring);
+		ring_buffer__free(ring);
+		(void)close(fd);
+	}
+	(void)pin_path(path, sizeof(path), bpffs_dir, "repeat_slots");
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	for (__u32 i = 0; i < IDG_REPEAT_SLOTS; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &slot) < 0 || !slot.pending)
+			continue;
+		slot.first.kind = IDG_EVENT_REPEAT;
+		slot.first.count = slot.pending;
+		drain->handler(&slot.first, drain->userdata);
+		drain->count++;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+int idg_gate_uninstall(const char *bpffs_dir, idg_event_handler drain_handler, void *userdata,
+		       struct idg_error *err)
+{
+	struct drain_context drain = { .handler = drain_handler, .userdata = userdata };
 	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *dir;
-	int fd;
+	int fd, r;
 
 	if (pin_path(path, sizeof(path), bpffs_dir, IDG_LINK_PIN_NAME) < 0)
 		return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
 		if (bpf_link_detach(fd) < 0 && errno != ENOLINK) {
-			int r = -errno;
-
+			r = -errno;
 			(void)close(fd);
 			return idg_error_errno(err, r, "cannot detach the link pinned at %s", path);
 		}
 		(void)close(fd);
 	} else if (errno != ENOENT) {
 		return idg_error_errno(err, -errno, "cannot open %s", path);
+	}
+	if (drain_handler) {
+		r = drain_pins(bpffs_dir, &drain, err);
+		if (r < 0)
+			return r;
 	}
 	dir = opendir(bpffs_dir);
 	if (!dir) {
@@ -645,8 +732,7 @@ int idg_gate_uninstall(const char *bpffs_dir, struct idg_error *err)
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
 		if (pin_path(path, sizeof(path), bpffs_dir, de->d_name) == 0 && unlink(path) < 0) {
-			int r = -errno;
-
+			r = -errno;
 			(void)closedir(dir);
 			return idg_error_errno(err, r, "cannot remove %s", path);
 		}
@@ -654,5 +740,5 @@ int idg_gate_uninstall(const char *bpffs_dir, struct idg_error *err)
 	(void)closedir(dir);
 	if (rmdir(bpffs_dir) < 0)
 		return idg_error_errno(err, -errno, "cannot remove %s", bpffs_dir);
-	return 0;
+	return drain.count;
 }

@@ -92,7 +92,13 @@ struct idg_gate_pins {
 };
 int idg_gate_inspect_pins(const char *bpffs_dir, struct idg_gate_pins *ret, struct idg_error *err);
 
-/* Detaches the pinned link and removes every pin and the directory. */
-int idg_gate_uninstall(const char *bpffs_dir, struct idg_error *err);
+/* Takes the lock a running idguardd holds on bpffs_dir (-EBUSY while one
+ * runs). Release it by closing *ret_fd. */
+int idg_gate_lock(const char *bpffs_dir, int *ret_fd, struct idg_error *err);
+
+/* Detaches the pinned link, hands every record still waiting (in the ring
+ * buffer, and the pending counts of repeat windows) to drain, then removes
+ * every pin and the directory. Returns the number of records drained. */
+int idg_gate_uninstall(const char *bpffs_dir, idg_event_handler drain, void *userdata, struct idg_error *err);
 
 #endif

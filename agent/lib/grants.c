@@ -85,12 +85,15 @@ static int rebase_to_this_boot(struct idg_grants *grants, struct idg_grant_info 
 	if (*ret_expired)
 		return 0;
 	g->expires_boot_ns = idg_now_boot_ns() + left_ns;
-	if (sqlite3_prepare_v2(grants->db, "UPDATE grants SET boot_id = ?, expires_boot_ns = ? WHERE id = ?", -1,
+	g->expires_usec = now_usec + left_ns / 1000;
+	if (sqlite3_prepare_v2(grants->db,
+			       "UPDATE grants SET boot_id = ?, expires_boot_ns = ?, expires_usec = ? WHERE id = ?", -1,
 			       &stmt, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(stmt, 1, grants->boot_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)g->expires_boot_ns);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)g->id);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)g->expires_usec);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)g->id);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? 0 : -EIO;

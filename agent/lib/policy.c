@@ -226,11 +226,23 @@ static bool valid_unit_name(const char *name)
 	return false;
 }
 
+/* Absolute, and no empty, "." or ".." component ("/" alone is the root). */
 static bool valid_cgroup_path(const char *path)
 {
-	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "/./") || strstr(path, "//"))
+	const char *part = path + 1;
+
+	if (path[0] != '/' || strlen(path) >= 4096)
 		return false;
-	return strlen(path) < 4096 && !(strlen(path) >= 3 && streq(path + strlen(path) - 3, "/.."));
+	if (!*part)
+		return true;
+	while (part) {
+		size_t len = strcspn(part, "/");
+
+		if (len == 0 || (len == 1 && part[0] == '.') || (len == 2 && part[0] == '.' && part[1] == '.'))
+			return false;
+		part = part[len] ? part + len + 1 : NULL;
+	}
+	return true;
 }
 
 static void *grow(void *array, size_t count, size_t item_size)
@@ -437,6 +449,11 @@ static char *read_line(char *str, int num, void *stream)
 	nl = strchr(p->text, '\n');
 	len = nl ? (size_t)(nl - p->text) : strlen(p->text);
 	p->line++;
+	/* Editors on some systems start files with a UTF-8 byte order mark. */
+	if (p->line == 1 && len >= 3 && !memcmp(p->text, "\xef\xbb\xbf", 3)) {
+		p->text += 3;
+		len -= 3;
+	}
 	if (len >= (size_t)num - 1 || len > MAX_LINE) {
 		report(p, "line is longer than %d characters", MAX_LINE);
 		p->text += len + (nl ? 1 : 0);

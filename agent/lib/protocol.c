@@ -33,7 +33,7 @@ static const struct command_spec commands[] = {
 	{ "status", { { 0 } } },
 	{ "devices", { { 0 } } },
 	{ "reload", { { 0 } } },
-	{ "grant-list", { { "all", FIELD_BOOL, 0, 0 } } },
+	{ "grant-list", { { 0 } } },
 	{ "grant-add",
 	  { { "user", FIELD_STRING, 1, 64 },
 	    { "uid", FIELD_UINT, 1, 0 },
@@ -106,14 +106,23 @@ int idg_request_parse(const char *line, size_t len, struct json_object **ret_req
 	request = json_tokener_parse_ex(tok, line, (int)len);
 	jerr = json_tokener_get_error(tok);
 	offset = json_tokener_get_parse_end(tok);
+	if (!request && jerr == json_tokener_continue) {
+		/* The line is all there is: tell the tokener, so a complete
+		 * scalar ("123") ends and a cut-off object is reported as such. */
+		request = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		offset = len;
+	}
 	json_tokener_free(tok);
-	if (!request || jerr != json_tokener_success) {
+	if (jerr != json_tokener_success) {
 		json_object_put(request);
-		if (jerr == json_tokener_continue)
+		if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof)
 			return idg_error_set(err, -EINVAL, "request is not complete JSON (it ends early)");
 		return idg_error_set(err, -EINVAL, "request is not JSON: %s at byte %zu", json_tokener_error_desc(jerr),
 				     offset);
 	}
+	if (!request) /* the literal null */
+		return idg_error_set(err, -EINVAL, "request must be a JSON object");
 	if (offset != len) {
 		json_object_put(request);
 		return idg_error_set(err, -EINVAL, "unexpected text after the JSON object at byte %zu", offset);

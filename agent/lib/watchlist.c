@@ -131,9 +131,15 @@ int idg_watchlist_build(const struct idg_policy *policy, struct idg_watchlist **
 			switch (overlap(&list->entries[j], &e)) {
 			case 1:
 				idg_watch_entry_format(&list->entries[j], other, sizeof(other));
-				r = idg_diag_add(diags, dev->file, dev->line, false,
-						 "overlaps %s of class %s (%s); a device can be in one class only",
-						 other, idg_class_name(list->entries[j].class_id), list->entries[j].source);
+				if (list->entries[j].class_id == e.class_id)
+					r = idg_diag_add(diags, dev->file, dev->line, false,
+							 "overlaps %s (%s) of the same class; merge the two into one range",
+							 other, list->entries[j].source);
+				else
+					r = idg_diag_add(diags, dev->file, dev->line, false,
+							 "overlaps %s of class %s (%s); a device can be in one class only",
+							 other, idg_class_name(list->entries[j].class_id),
+							 list->entries[j].source);
 				if (r < 0)
 					goto fail;
 				skip = true;

@@ -66,7 +66,7 @@ t_uid_grant_allows_and_record_names_the_grant() {
 	assert_match "$(field_of $MSG_GRANTED MESSAGE)" "under grant $id: administrator grant, until " "MESSAGE"
 	wait_records 1 $MSG_DENIED
 	assert_eq "$(field_of $MSG_DENIED IDGUARD_REASON)" grant-other-class "reason for the scanner"
-	assert_match "$(field_of $MSG_DENIED MESSAGE)" "the purpose token does not cover scanner$" "MESSAGE"
+	assert_match "$(field_of $MSG_DENIED MESSAGE)" "the grants held do not cover scanner$" "MESSAGE"
 	assert_eq "$(journal MESSAGE_ID=$MSG_GRANT_ADDED IDGUARD_GRANT_ID="$id" _PID="$DPID" | jq -r .IDGUARD_ADMIN)" root "grant-added record"
 }
 
@@ -104,7 +104,7 @@ t_grant_expires_in_the_kernel_with_the_daemon_stopped() {
 	wait_until 10 refused_now || fail "still allowed after the grant expired (daemon stopped)"
 	start_daemon
 	wait_records 1 $MSG_DENIED IDGUARD_REASON=grant-expired
-	assert_match "$(field_of $MSG_DENIED MESSAGE IDGUARD_REASON=grant-expired)" "the purpose token expired at [0-9:]+$" "MESSAGE"
+	assert_match "$(field_of $MSG_DENIED MESSAGE IDGUARD_REASON=grant-expired)" "the grant expired at [0-9:]+$" "MESSAGE"
 	wait_until 10 sh -c "journalctl --no-pager -o json --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_TOKEN_EXPIRED _PID=$DPID | grep -q ." ||
 		fail "no 'expired' record from the restarted daemon"
 }

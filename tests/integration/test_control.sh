@@ -1,0 +1,84 @@
+# The control socket under bad input, and who may do what.
+# shellcheck shell=bash
+SOCKCAT=$BUILD/helpers/sockcat
+
+t_control_socket_answers_garbage_and_survives() {
+	local out
+	start_daemon
+	out=$(printf 'hello there\n' | "$SOCKCAT" "$SOCK")
+	assert_match "$out" '"ok":false' "reply to garbage"
+	assert_match "$out" 'request is not JSON' "reply to garbage"
+	out=$(printf '{"command":"status","evil":1}\n' | "$SOCKCAT" "$SOCK")
+	assert_match "$out" "unknown field 'evil' for 'status'" "reply to an unknown field"
+	out=$(printf '{"command":"grant-add","user":"nobody","uid":-5,"classes":"camera","seconds":1}\n' | "$SOCKCAT" "$SOCK")
+	assert_match "$out" "field 'uid' of 'grant-add' must be an integer" "reply to a negative uid"
+	out=$(head -c 20000 /dev/zero | tr '\0' 'x' | "$SOCKCAT" "$SOCK")
+	assert_match "$out" '"code":"too-large"' "reply to an oversized request"
+	out=$(printf '{"command":"sta' | "$SOCKCAT" -c "$SOCK")
+	assert_match "$out" '"code":"incomplete"' "reply to a half-written request, then EOF"
+	out=$(printf '{"command":"sta' | "$SOCKCAT" -t 9000 "$SOCK")
+	assert_match "$out" '"code":"timeout"' "reply to a half-written request left hanging"
+	kill -0 "$DPID" || fail "the daemon died"
+	assert_eq "$(ctl status --json | jq .ok)" true "status still answers"
+}
+
+t_idle_connections_neither_block_nor_exhaust_the_daemon() {
+	local i clients=
+	start_daemon
+	# Clients that connect and say nothing: the loop keeps serving others.
+	for i in $(seq 60); do
+		"$SOCKCAT" -t 8000 "$SOCK" </dev/null >/dev/null 2>&1 &
+		clients="$clients $!"
+	done
+	wait_until 5 sh -c "[ \$(ls /proc/$DPID/fd | wc -l) -ge 60 ]" || fail "the idle clients did not connect"
+	assert_eq "$(ctl status --json | jq .ok)" true "status while 60 clients idle"
+	# Past the limit a client is told at once, instead of hanging.
+	for i in $(seq 10); do
+		"$SOCKCAT" -t 8000 "$SOCK" </dev/null >/dev/null 2>&1 &
+		clients="$clients $!"
+	done
+	wait_until 5 sh -c "printf '{\"command\":\"ping\"}\n' | '$SOCKCAT' -t 2000 '$SOCK' | grep -q busy" ||
+		fail "no 'busy' reply with every slot taken"
+	# Idle clients are dropped after the request timeout; service resumes.
+	wait_until 15 daemon_answers || fail "status did not recover after the idle clients timed out"
+	# shellcheck disable=SC2086
+	wait $clients || true # they end without a reply, by design
+}
+
+t_staff_can_read_but_not_grant() {
+	local out status
+	start_daemon
+	out=$(setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$IDGUARDCTL" --socket "$SOCK" \
+		grant add --user nobody --class camera --minutes 5 2>&1) && status=0 || status=$?
+	assert_eq "$status" 4 "exit status of grant add as nobody"
+	assert_match "$out" "'grant-add' is for administrators: run it as root" "message"
+	out=$(setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$IDGUARDCTL" --socket "$SOCK" reload 2>&1) &&
+		status=0 || status=$?
+	assert_eq "$status" 4 "exit status of reload as nobody"
+	ctl grant add --user root --class camera --minutes 5 >/dev/null
+	ctl grant add --user nobody --class scanner --minutes 5 >/dev/null
+	out=$(setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$IDGUARDCTL" --socket "$SOCK" grant list --json)
+	assert_eq "$(echo "$out" | jq -c '[.grants[].user]')" '["nobody"]' "staff see only their own grants"
+	assert_eq "$(ctl grant list --json | jq '.grants | length')" 2 "root sees all grants"
+	out=$(setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$IDGUARDCTL" --socket "$SOCK" status --json)
+	assert_eq "$(echo "$out" | jq .link.attached)" true "status as staff"
+}
+
+t_cli_errors_are_precise() {
+	local out status
+	start_daemon
+	out=$(ctl grant add --user nobody --class kamera --minutes 5 2>&1) && status=0 || status=$?
+	assert_eq "$status" 2 "unknown class exit status"
+	assert_match "$out" "unknown class 'kamera' \(known: scanner, camera" "unknown class message"
+	out=$(ctl grant add --user no-such-user-here --class camera --minutes 5 2>&1) && status=0 || status=$?
+	assert_eq "$status" 2 "unknown user exit status"
+	assert_match "$out" "no user 'no-such-user-here'" "unknown user message"
+	out=$(ctl grant remove 999 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "removing a grant that does not exist"
+	assert_match "$out" "no live grant has id 999" "message"
+	out=$("$IDGUARDCTL" --socket "$T/nowhere.sock" devices 2>&1) && status=0 || status=$?
+	assert_eq "$status" 3 "no daemon at the socket"
+	assert_match "$out" "cannot reach idguardd at $T/nowhere.sock" "message"
+	out=$(ctl frobnicate 2>&1) && status=0 || status=$?
+	assert_eq "$status" 2 "unknown command"
+}

@@ -1,0 +1,186 @@
+# The daemon's life cycle: fail-closed through crashes and stops, restarts
+# without a gap, events from the downtime, floods, policy errors, privileges.
+# shellcheck shell=bash
+
+t_kill9_keeps_enforcing_and_restart_delivers_downtime_events() {
+	local out
+	start_daemon
+	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam")
+	assert_eq "$out" "EPERM 1" "refused while the daemon runs"
+	wait_records 1 $MSG_DENIED
+	kill -9 "$DPID"
+	wait "$DPID" 2>/dev/null || true
+	DPID=
+	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam1")
+	assert_eq "$out" "EPERM 1" "refused after kill -9 of the daemon"
+	assert_eq "$(count_records $MSG_DENIED IDGUARD_DEVICE="char $TEST_MAJOR:1")" 0 "records while no daemon runs"
+	start_daemon
+	assert_match "$(tail -n 3 "$T/daemon.log")" "restart: new program swapped into the pinned link" "restart path"
+	wait_records 1 $MSG_DENIED IDGUARD_DEVICE="char $TEST_MAJOR:1"
+	assert_eq "$(ctl status --json | jq .link.attached)" true "link attached after the restart"
+}
+
+t_sigterm_leaves_enforcement_and_status_says_so() {
+	local out status
+	start_daemon
+	kill -TERM "$DPID"
+	wait "$DPID"
+	status=$?
+	DPID=
+	assert_eq "$status" 0 "exit status after SIGTERM"
+	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam")
+	assert_eq "$out" "EPERM 1" "refused after a clean stop"
+	out=$(ctl status --bpffs-dir "$BPFFS" 2>/dev/null) && status=0 || status=$?
+	assert_eq "$status" 3 "status exit code with the daemon stopped"
+	assert_match "$out" "STILL ENFORCING" "status text with the daemon stopped"
+	out=$(ctl status --json --bpffs-dir "$BPFFS" 2>/dev/null) || true
+	assert_eq "$(echo "$out" | jq -c '[.running, .link_attached, .counters.denied]')" "[false,true,1]" "status --json"
+	assert_match "$(journal MESSAGE_ID=$MSG_STOPPED IDGUARD_CGROUP="$CG" | jq -r .MESSAGE)" \
+		"enforcement continues through the programs pinned in" "stopped record"
+}
+
+t_flood_of_a_million_refusals_is_counted_exactly() {
+	local out records sum lost
+	start_daemon
+	out=$(as_user $NOBODY "$TRY_OPEN" -n 250000 -P 4 "$T/cam")
+	assert_eq "$out" "EPERM 1000000" "outcome of 1,000,000 opens"
+	wait_until 30 sh -c "[ \"\$(journalctl --no-pager -o json --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_DENIED IDGUARD_CGROUP_ID=$(cgroup_id) | jq -s 'map(.IDGUARD_COUNT|tonumber)|add')\" = 1000000 ]" ||
+		fail "journal counts add up to $(sum_counts $MSG_DENIED), not 1000000"
+	records=$(count_records $MSG_DENIED)
+	sum=$(sum_counts $MSG_DENIED)
+	lost=$(ctl status --json | jq .counters.lost_attempts)
+	note "1000000 refused opens -> $records journal records, counts sum to $sum, $lost attempts lost"
+	assert_eq "$sum" 1000000 "sum of IDGUARD_COUNT"
+	assert_le "$records" 1000 "journal records for the flood"
+	assert_eq "$lost" 0 "attempts in lost records"
+	assert_eq "$(ctl status --json | jq .counters.denied)" 1000000 "denied counter"
+	assert_match "$(journal MESSAGE_ID=$MSG_DENIED IDGUARD_CGROUP_ID="$(cgroup_id)" IDGUARD_EVENT=repeat | head -n 1 | jq -r .MESSAGE)" \
+		"more times in [0-9.]+ s: no purpose token$" "repeat record text"
+}
+
+t_invalid_policy_at_start_is_refused_with_file_and_line() {
+	local status
+	write_policy <<-EOF
+	[Class camera]
+	Mode=enforce
+	Device=char $TEST_MAJOR:banana
+	EOF
+	"$IDGUARDD" $(daemon_args) >"$T/out" 2>&1 && status=0 || status=$?
+	assert_eq "$status" 1 "exit status"
+	assert_match "$(cat "$T/out")" "50-test.conf:3: error: minor 'banana' is not a number" "stderr"
+	assert_match "$(cat "$T/out")" "not started" "stderr"
+	[ ! -e "$BPFFS/link_dev" ] || fail "a link was pinned although the policy was invalid"
+	assert_match "$(journal MESSAGE_ID=$MSG_POLICY_REJECTED | jq -r .IDGUARD_POLICY_ERROR | grep -F "$T")" \
+		"50-test.conf:3: error: minor 'banana'" "policy-rejected record"
+}
+
+t_invalid_policy_on_reload_keeps_the_old_policy() {
+	local out status
+	start_daemon
+	write_policy <<-EOF
+	[Class camera]
+	Mode=enforce
+	Moed=audit
+	EOF
+	kill -HUP "$DPID"
+	wait_until 10 sh -c "journalctl --no-pager -o json --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_POLICY_REJECTED _PID=$DPID | grep -q ." ||
+		fail "no policy-rejected record after SIGHUP"
+	assert_match "$(journal MESSAGE_ID=$MSG_POLICY_REJECTED _PID="$DPID" | jq -r .MESSAGE)" \
+		"the previous policy stays in force\\): .*50-test.conf:3: error: unknown key 'Moed'" "policy-rejected record"
+	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam")
+	assert_eq "$out" "EPERM 1" "the old policy still refuses"
+	out=$(ctl reload 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "idguardctl reload exit status"
+	assert_match "$out" "50-test.conf:3: error: unknown key 'Moed' in \[Class camera\]" "idguardctl reload message"
+	assert_eq "$(ctl devices --json | jq '.devices | length')" 3 "watched entries kept"
+}
+
+t_reload_applies_a_new_policy_exactly() {
+	local out
+	start_daemon
+	write_policy <<-EOF
+	[Class scanner]
+	Mode=enforce
+	Device=char $TEST_MAJOR:1
+	EOF
+	out=$(ctl reload)
+	assert_match "$out" "Policy reloaded: 1 watched device entries" "reload output"
+	assert_eq "$(ctl devices --json | jq -c '[.devices[] | [.class, .device]]')" "[[\"scanner\",\"char $TEST_MAJOR:1\"]]" "devices"
+	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam")
+	assert_eq "$out" "ENXIO 1" "a device no longer listed is not watched"
+	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam1")
+	assert_eq "$out" "EPERM 1" "the newly listed device is refused"
+	wait_records 1 $MSG_DENIED IDGUARD_CLASS=scanner
+}
+
+t_uninstall_removes_enforcement_only_when_asked() {
+	local out status
+	start_daemon
+	out=$(ctl uninstall --bpffs-dir "$BPFFS" 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "uninstall while the daemon runs"
+	assert_match "$out" "idguardd is running \(pid $DPID\); stop it first" "uninstall refusal"
+	stop_daemon
+	out=$(ctl uninstall --bpffs-dir "$BPFFS")
+	assert_match "$out" "^Detached the kernel gate and removed the pins in $BPFFS" "uninstall output"
+	[ ! -e "$BPFFS" ] || fail "$BPFFS still exists"
+	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam")
+	assert_eq "$out" "ENXIO 1" "open after uninstall"
+}
+
+t_privileges_are_dropped_after_setup() {
+	local status
+	start_daemon
+	status=$(cat /proc/"$DPID"/status)
+	assert_match "$status" $'Uid:\t0\t0\t0\t0' "still uid 0 (for journald's OBJECT_PID)"
+	assert_match "$status" $'CapPrm:\t0000000000000000' "permitted capabilities"
+	assert_match "$status" $'CapEff:\t0000000000000000' "effective capabilities"
+	assert_match "$status" $'CapBnd:\t0000000000000000' "bounding set"
+	assert_match "$status" $'CapAmb:\t0000000000000000' "ambient capabilities"
+	assert_match "$status" $'NoNewPrivs:\t1' "no_new_privs"
+	# Everything still works without capabilities: grants, reload, records.
+	ctl grant add --user nobody --class camera --minutes 1 >/dev/null
+	ctl reload >/dev/null
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "ENXIO 1" "grant written without capabilities"
+}
+
+t_detached_link_is_tamper_and_the_daemon_exits() {
+	local link status
+	start_daemon
+	link=$(ctl status --json | jq .link.link_id)
+	bpftool link detach id "$link"
+	wait_until 15 sh -c "! kill -0 $DPID 2>/dev/null" || fail "the daemon kept running with its link detached"
+	wait "$DPID" && status=0 || status=$?
+	DPID=
+	assert_eq "$status" 1 "exit status after tamper"
+	assert_match "$(journal MESSAGE_ID=$MSG_TAMPER | jq -r .MESSAGE | grep -F "$CG")" \
+		"Tamper: the cgroup/dev link was detached from $CG by someone else" "tamper record"
+	# What systemd's Restart=always then does: a new start guards again.
+	start_daemon
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused again after the restart"
+}
+
+t_grants_survive_a_daemon_restart() {
+	local id
+	start_daemon
+	ctl grant add --user nobody --class camera --minutes 10 >/dev/null
+	id=$(ctl grant list --json | jq '.grants[0].id')
+	stop_daemon
+	start_daemon
+	assert_eq "$(ctl grant list --json | jq '.grants[0].id')" "$id" "grant listed after the restart"
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "ENXIO 1" "grant honoured after the restart"
+	ctl grant remove "$id" >/dev/null
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused at once after grant remove"
+	assert_eq "$(journal MESSAGE_ID=$MSG_GRANT_REMOVED _PID="$DPID" | jq -r .IDGUARD_GRANT_ID)" "$id" "grant-removed record"
+}
+
+t_background_mode_returns_once_ready() {
+	local pid
+	# shellcheck disable=SC2046
+	"$IDGUARDD" $(daemon_args | sed 's/--foreground//') 2>>"$T/daemon.log" ||
+		fail "idguardd in the background failed to start: $(cat "$T/daemon.log")"
+	daemon_answers || fail "not answering right after the parent returned"
+	pid=$(ctl status --json | jq .pid)
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused"
+	kill -TERM "$pid"
+	wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || fail "background daemon did not stop"
+}
