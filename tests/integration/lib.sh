@@ -28,7 +28,8 @@ assert_eq() { # ACTUAL EXPECTED WHAT
 }
 
 assert_match() { # TEXT REGEX WHAT
-	printf '%s' "$1" | grep -Eq -- "$2" || fail "$3: '$1' does not match /$2/"
+	# A here-string, not a pipe: grep -q may stop reading early.
+	grep -Eq -- "$2" <<<"$1" || fail "$3: '$1' does not match /$2/"
 }
 
 assert_le() { # ACTUAL LIMIT WHAT

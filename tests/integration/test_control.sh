@@ -82,3 +82,21 @@ t_cli_errors_are_precise() {
 	out=$(ctl frobnicate 2>&1) && status=0 || status=$?
 	assert_eq "$status" 2 "unknown command"
 }
+
+t_policy_check_and_show_work_without_the_daemon() {
+	local out status
+	printf '[Class camera]\nMode=enforce\nDevice=char 81:*\n[Class scanner]\nMode=sometimes\nDevice=/dev/../etc/passwd\n' \
+		>"$T/bad.conf"
+	out=$(ctl policy check "$T/bad.conf") && status=0 || status=$?
+	assert_eq "$status" 1 "policy check exit status with errors"
+	assert_match "$out" "$T/bad.conf:5: error: mode 'sometimes' is not one of off, audit, enforce" "first error"
+	assert_match "$out" "$T/bad.conf:6: error: device path '/dev/../etc/passwd' must be a plain absolute path" "second error"
+	assert_match "$out" "2 errors, 0 warnings in 1 file: the policy would be refused" "summary"
+	out=$(ctl policy check --json "$T/bad.conf") || true
+	assert_eq "$(echo "$out" | jq -c '[.ok, .errors, [.diagnostics[].line]]')" "[false,2,[5,6]]" "policy check --json"
+	out=$(ctl policy check --policy-dir "$T/policy")
+	assert_match "$out" "^1 file checked: no errors, 0 warnings$" "a good policy"
+	out=$(ctl policy show --policy-dir "$T/policy")
+	assert_match "$out" "Device=char $TEST_MAJOR:0-15  ; $T/policy/50-test.conf:5" "policy show names the source line"
+	assert_eq "$(ctl policy show --json --policy-dir "$T/policy" | jq -r .classes.camera.effective_mode)" enforce "policy show --json"
+}

@@ -184,3 +184,40 @@ t_background_mode_returns_once_ready() {
 	kill -TERM "$pid"
 	wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || fail "background daemon did not stop"
 }
+
+t_systemd_notify_ready_status_and_watchdog() {
+	local sink
+	"$BUILD/helpers/notify_sink" "$T/notify.sock" "$T/notify.log" &
+	sink=$!
+	wait_until 5 test -S "$T/notify.sock" || fail "notify sink did not start"
+	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=2000000 start_daemon
+	wait_until 10 grep -q '^WATCHDOG=1$' "$T/notify.log" || fail "no WATCHDOG=1: $(cat "$T/notify.log")"
+	grep -q '^READY=1$' "$T/notify.log" || fail "no READY=1"
+	assert_match "$(grep '^STATUS=' "$T/notify.log" | tail -n 1)" \
+		"^STATUS=Watching 3 device entries; [0-9]+ denied, [0-9]+ audited, [0-9]+ granted; 0 records lost$" "STATUS="
+	kill -HUP "$DPID"
+	wait_until 10 grep -q '^RELOADING=1$' "$T/notify.log" || fail "no RELOADING=1 on SIGHUP"
+	stop_daemon
+	grep -q '^STOPPING=1$' "$T/notify.log" || fail "no STOPPING=1"
+	kill "$sink"
+	wait "$sink" 2>/dev/null || true
+}
+
+t_folded_and_lost_counts_are_reported_periodically() {
+	write_policy <<-EOF
+	[Global]
+	StatsInterval=1s
+	[Class camera]
+	Mode=enforce
+	Device=char $TEST_MAJOR:0
+	EOF
+	start_daemon
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" -n 500 "$T/cam")" "EPERM 500" "500 refused opens"
+	wait_until 10 sh -c "journalctl --no-pager -o json --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_EVENTS_LOST _PID=$DPID | grep -q ." ||
+		fail "no counters report"
+	assert_eq "$(journal MESSAGE_ID=$MSG_EVENTS_LOST _PID="$DPID" | jq -s 'map(.IDGUARD_FOLDED | tonumber) | add')" 499 \
+		"attempts folded into counts, as reported"
+	assert_eq "$(journal MESSAGE_ID=$MSG_EVENTS_LOST _PID="$DPID" | tail -n 1 | jq -r .IDGUARD_LOST_EVENTS)" 0 "records lost"
+	assert_match "$(journal MESSAGE_ID=$MSG_EVENTS_LOST _PID="$DPID" | tail -n 1 | jq -r .MESSAGE)" \
+		"^Folded 499 repeated attempts into counted records \(see IDGUARD_COUNT\); no records lost$" "report text"
+}
