@@ -16,6 +16,10 @@
 #include "protocol.h"
 
 #define MAX_CLIENTS 64
+/* One user must not lock administrators out: staff share the first slots,
+ * each uid at most MAX_CLIENTS_PER_UID; the last ROOT_RESERVED are root's. */
+#define MAX_CLIENTS_PER_UID 16
+#define ROOT_RESERVED 8
 
 struct client {
 	struct io_watch watch;
@@ -164,6 +168,34 @@ static void on_client_ready(struct io_watch *watch, uint32_t events)
 	}
 }
 
+/* A free slot for a client of this uid, or -1 when it must be turned away. */
+static int find_slot(const struct control *ctl, uid_t uid)
+{
+	int free_slot = -1, used = 0, same_uid = 0;
+
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (!ctl->clients[i]) {
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		used++;
+		same_uid += ctl->clients[i]->cred.uid == uid;
+	}
+	if (uid != 0 && (same_uid >= MAX_CLIENTS_PER_UID || used >= MAX_CLIENTS - ROOT_RESERVED))
+		return -1;
+	return free_slot;
+}
+
+static void turn_away(int fd)
+{
+	static const char busy[] =
+		"{\"ok\":false,\"code\":\"busy\",\"error\":\"idguardd has too many connections open; try again\"}\n";
+
+	(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)close(fd);
+}
+
 static void on_listen_ready(struct io_watch *watch, uint32_t events)
 {
 	struct control *ctl = watch->data;
@@ -171,27 +203,27 @@ static void on_listen_ready(struct io_watch *watch, uint32_t events)
 	for (;;) {
 		int fd = accept4(watch->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		socklen_t len = sizeof(struct ucred);
+		struct ucred cred;
 		struct client *c;
-		int slot = -1;
+		int slot;
 
 		if (fd < 0)
 			return;
-		for (int i = 0; i < MAX_CLIENTS && slot < 0; i++)
-			if (!ctl->clients[i])
-				slot = i;
-		c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
-		if (!c) {
-			static const char busy[] = "{\"ok\":false,\"code\":\"busy\",\"error\":\"idguardd is busy; try again\"}\n";
-
-			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 			(void)close(fd);
 			continue;
 		}
+		slot = find_slot(ctl, cred.uid);
+		c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
+		if (!c) {
+			turn_away(fd);
+			continue;
+		}
 		c->control = ctl;
+		c->cred = cred;
 		c->watch = (struct io_watch){ .fd = fd, .on_ready = on_client_ready, .data = c };
 		c->deadline_ns = idg_now_boot_ns() + IDG_REQUEST_TIMEOUT_MS * 1000000ull;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0 ||
-		    daemon_watch_fd(ctl->daemon, &c->watch, EPOLLIN | EPOLLOUT | EPOLLET) < 0) {
+		if (daemon_watch_fd(ctl->daemon, &c->watch, EPOLLIN | EPOLLOUT | EPOLLET) < 0) {
 			(void)close(fd);
 			free(c);
 			continue;

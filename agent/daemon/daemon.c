@@ -224,7 +224,6 @@ static int drop_privileges(struct idg_error *err)
 
 static int setup(struct daemon *d, struct idg_error *err, char *policy_error, size_t policy_error_size)
 {
-	static struct io_watch events_watch, signal_watch, timer_watch;
 	struct idg_gate_options gate_opts;
 	sigset_t mask;
 	int r;
@@ -270,8 +269,8 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	r = idg_gate_events_setup(d->gate, daemon_on_event, d);
 	if (r < 0)
 		return idg_error_errno(err, r, "cannot read the event ring buffer");
-	events_watch = (struct io_watch){ .fd = idg_gate_events_fd(d->gate), .on_ready = on_events_ready, .data = d };
-	r = daemon_watch_fd(d, &events_watch, EPOLLIN);
+	d->events_watch = (struct io_watch){ .fd = idg_gate_events_fd(d->gate), .on_ready = on_events_ready, .data = d };
+	r = daemon_watch_fd(d, &d->events_watch, EPOLLIN);
 	if (r < 0)
 		return idg_error_errno(err, r, "epoll");
 
@@ -285,16 +284,16 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->signal_fd < 0)
 		return idg_error_errno(err, -errno, "signalfd");
-	signal_watch = (struct io_watch){ .fd = d->signal_fd, .on_ready = on_signal, .data = d };
-	r = daemon_watch_fd(d, &signal_watch, EPOLLIN);
+	d->signal_watch = (struct io_watch){ .fd = d->signal_fd, .on_ready = on_signal, .data = d };
+	r = daemon_watch_fd(d, &d->signal_watch, EPOLLIN);
 	if (r < 0)
 		return idg_error_errno(err, r, "epoll");
 
 	d->timer_fd = timerfd_create(CLOCK_BOOTTIME, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d->timer_fd < 0 || arm_timer(d) < 0)
 		return idg_error_errno(err, -errno, "timerfd");
-	timer_watch = (struct io_watch){ .fd = d->timer_fd, .on_ready = on_timer, .data = d };
-	r = daemon_watch_fd(d, &timer_watch, EPOLLIN);
+	d->timer_watch = (struct io_watch){ .fd = d->timer_fd, .on_ready = on_timer, .data = d };
+	r = daemon_watch_fd(d, &d->timer_watch, EPOLLIN);
 	if (r < 0)
 		return idg_error_errno(err, r, "epoll");
 

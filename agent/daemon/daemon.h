@@ -38,6 +38,13 @@ struct daemon_options {
 
 struct control;
 
+/* io dispatch in the event loop (daemon.c) */
+struct io_watch {
+	int fd;
+	void (*on_ready)(struct io_watch *watch, uint32_t events);
+	void *data;
+};
+
 struct daemon {
 	struct daemon_options opts;
 	char cgroup_root[4096];   /* the cgroup v2 mount */
@@ -55,6 +62,9 @@ struct daemon {
 	int epoll_fd;
 	int signal_fd;
 	int timer_fd;
+	struct io_watch events_watch;
+	struct io_watch signal_watch;
+	struct io_watch timer_watch;
 	bool stopping;
 	bool failed;              /* stopping because something broke: exit 1 */
 	const char *stop_reason;
@@ -109,12 +119,6 @@ int control_count(const struct control *c);
 /* commands.c: answers one validated request from the peer described by cred. */
 struct json_object *daemon_handle_request(struct daemon *d, const struct ucred *cred, struct json_object *request);
 
-/* io dispatch in the event loop (daemon.c) */
-struct io_watch {
-	int fd;
-	void (*on_ready)(struct io_watch *watch, uint32_t events);
-	void *data;
-};
 int daemon_watch_fd(struct daemon *d, struct io_watch *watch, uint32_t events);
 void daemon_unwatch_fd(struct daemon *d, struct io_watch *watch);
 

@@ -376,7 +376,10 @@ static int handle_key(void *user, const char *section, const char *name, const c
 			uint64_t ms = p->policy->stats_interval_sec * 1000ull;
 
 			set_duration(p, name, value, 1000, 86400000, &ms);
-			p->policy->stats_interval_sec = (uint32_t)(ms / 1000);
+			if (ms % 1000)
+				report(p, "StatsInterval='%s' must be whole seconds", value);
+			else
+				p->policy->stats_interval_sec = (uint32_t)(ms / 1000);
 		} else {
 			report(p, "unknown key '%s' in [Global] (known: Mode, RepeatWindow, StatsInterval)", name);
 		}

@@ -100,3 +100,19 @@ t_policy_check_and_show_work_without_the_daemon() {
 	assert_match "$out" "Device=char $TEST_MAJOR:0-15  ; $T/policy/50-test.conf:5" "policy show names the source line"
 	assert_eq "$(ctl policy show --json --policy-dir "$T/policy" | jq -r .classes.camera.effective_mode)" enforce "policy show --json"
 }
+
+t_one_user_cannot_lock_administrators_out() {
+	local i clients=
+	start_daemon
+	# A staff member opens many idle connections: capped per user.
+	for i in $(seq 20); do
+		setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$SOCKCAT" -t 8000 "$SOCK" </dev/null >"$T/idle.$i" 2>&1 &
+		clients="$clients $!"
+	done
+	wait_until 5 sh -c "[ \$(grep -l busy $T/idle.* 2>/dev/null | wc -l) -ge 4 ]" ||
+		fail "expected 4 of 20 connections by one user to be turned away, got $(grep -l busy "$T"/idle.* | wc -l)"
+	# The administrator is still served at once.
+	assert_eq "$(ctl status --json | jq .ok)" true "status as root while one user holds 16 connections"
+	# shellcheck disable=SC2086
+	wait $clients || true
+}
