@@ -42,9 +42,9 @@ static void print_running(struct json_object *reply)
 	idg_format_time((uint64_t)ctl_get_int(reply, "started_usec", 0), started, sizeof(started));
 	(void)printf("idguardd      running, pid %lld, version %s, since %s\n", ctl_get_int(reply, "pid", 0),
 		     ctl_get_string(reply, "version", "?"), started);
-	json_object_object_get_ex(reply, "link", &link);
+	link = json_object_object_get(reply, "link");
 	(void)printf("gate          %s %s (cgroup id %lld); pinned in %s\n",
-		     json_object_get_boolean(json_object_object_get(link, "attached")) ? "attached to" : "NOT ATTACHED to",
+		     link && json_object_get_boolean(json_object_object_get(link, "attached")) ? "attached to" : "NOT ATTACHED to",
 		     ctl_get_string(reply, "cgroup", "?"), ctl_get_int(reply, "cgroup_id", 0),
 		     ctl_get_string(reply, "bpffs_dir", "?"));
 	(void)printf("modes        ");
@@ -53,12 +53,16 @@ static void print_running(struct json_object *reply)
 			(void)printf(" %s=%s", name, json_object_get_string(mode));
 	}
 	(void)printf("\n");
-	json_object_object_get_ex(reply, "policy_files", &files);
+	if (!json_object_object_get_ex(reply, "policy_files", &files) || !json_object_is_type(files, json_type_array))
+		files = json_object_new_array_ext(0);
+	else
+		json_object_get(files);
 	(void)printf("policy        %zu file%s, %lld watched device entr%s, %lld exempt cgroup%s, %lld warning%s\n",
 		     json_object_array_length(files), json_object_array_length(files) == 1 ? "" : "s",
 		     ctl_get_int(reply, "watched", 0), ctl_get_int(reply, "watched", 0) == 1 ? "y" : "ies",
 		     ctl_get_int(reply, "exempt", 0), ctl_get_int(reply, "exempt", 0) == 1 ? "" : "s",
 		     ctl_get_int(reply, "policy_warnings", 0), ctl_get_int(reply, "policy_warnings", 0) == 1 ? "" : "s");
+	json_object_put(files);
 	(void)printf("grants        %lld live\n", ctl_get_int(reply, "grants", 0));
 	print_counters(json_object_object_get(reply, "counters"));
 	(void)printf("records to    %s\n", ctl_get_string(reply, "events_to", "?"));
@@ -67,9 +71,6 @@ static void print_running(struct json_object *reply)
 /* The daemon is not answering: report what the pins say. */
 static int status_from_pins(const struct ctl *ctl, const char *bpffs_dir)
 {
-	static const char *const names[IDG_STAT_COUNT] = {
-		"decisions", "denied", "audited", "granted", "exempt", "records", "folded", "lost_records", "lost_attempts",
-	};
 	struct idg_gate_pins pins;
 	struct idg_error err;
 	struct json_object *obj, *counters;
@@ -98,7 +99,7 @@ static int status_from_pins(const struct ctl *ctl, const char *bpffs_dir)
 		json_object_object_add(obj, "link_attached", json_object_new_boolean(pins.link_attached));
 		json_object_object_add(obj, "cgroup_id", json_object_new_int64((int64_t)pins.cgroup_id));
 		for (unsigned s = 0; s < IDG_STAT_COUNT; s++)
-			json_object_object_add(counters, names[s], json_object_new_int64((int64_t)pins.stats[s]));
+			json_object_object_add(counters, idg_stat_name(s), json_object_new_int64((int64_t)pins.stats[s]));
 		json_object_object_add(obj, "counters", counters);
 		ctl_print_json(obj);
 		json_object_put(obj);
@@ -120,11 +121,12 @@ static int status_from_pins(const struct ctl *ctl, const char *bpffs_dir)
 		(void)printf("\n");
 		obj = json_object_new_object();
 		for (unsigned s = 0; s < IDG_STAT_COUNT; s++)
-			json_object_object_add(obj, names[s], json_object_new_int64((int64_t)pins.stats[s]));
+			json_object_object_add(obj, idg_stat_name(s), json_object_new_int64((int64_t)pins.stats[s]));
 		print_counters(obj);
 		json_object_put(obj);
 	}
-	(void)printf("records       waiting in the pinned ring buffer until idguardd starts\n");
+	if (pins.maps_pinned)
+		(void)printf("records       waiting in the pinned ring buffer until idguardd starts\n");
 	return CTL_EXIT_UNREACHABLE;
 }
 
@@ -170,6 +172,15 @@ int ctl_status(const struct ctl *ctl_in, int argc, char **argv)
 		if (!ctl.json)
 			(void)fprintf(stderr, "idguardctl: %s\n", err.message);
 		return status_from_pins(&ctl, bpffs_dir);
+	}
+	if (!json_object_get_boolean(json_object_object_get(reply, "ok"))) {
+		/* It answered, but with a refusal (e.g. too many connections). */
+		if (ctl.json)
+			ctl_print_json(reply);
+		else
+			(void)fprintf(stderr, "idguardctl: %s\n", ctl_get_string(reply, "error", "idguardd refused"));
+		json_object_put(reply);
+		return CTL_EXIT_FAILED;
 	}
 	if (ctl.json)
 		ctl_print_json(reply);

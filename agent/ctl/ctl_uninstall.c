@@ -92,7 +92,21 @@ int ctl_uninstall(const struct ctl *ctl_in, int argc, char **argv)
 		(void)fprintf(stderr, "idguardctl uninstall: needs root\n");
 		return CTL_EXIT_PERMISSION;
 	}
-	if (access(bpffs_dir, F_OK) == 0 && idg_gate_lock(bpffs_dir, &lock_fd, &err) < 0 && !force) {
+	if (access(bpffs_dir, F_OK) < 0) {
+		if (ctl.json) {
+			struct json_object *obj = json_object_new_object();
+
+			json_object_object_add(obj, "ok", json_object_new_boolean(1));
+			json_object_object_add(obj, "bpffs_dir", json_object_new_string(bpffs_dir));
+			json_object_object_add(obj, "installed", json_object_new_boolean(0));
+			ctl_print_json(obj);
+			json_object_put(obj);
+		} else {
+			(void)printf("Nothing to remove: no idguard pins in %s.\n", bpffs_dir);
+		}
+		return CTL_EXIT_OK;
+	}
+	if (idg_gate_lock(bpffs_dir, &lock_fd, &err) < 0 && !force) {
 		pid = running_daemon_pid(ctl.socket_path);
 		if (pid)
 			(void)fprintf(stderr, "idguardctl uninstall: idguardd is running (pid %lld); stop it first "
@@ -115,6 +129,7 @@ int ctl_uninstall(const struct ctl *ctl_in, int argc, char **argv)
 
 		json_object_object_add(obj, "ok", json_object_new_boolean(1));
 		json_object_object_add(obj, "bpffs_dir", json_object_new_string(bpffs_dir));
+		json_object_object_add(obj, "installed", json_object_new_boolean(1));
 		json_object_object_add(obj, "records_written", json_object_new_int(drained));
 		ctl_print_json(obj);
 		json_object_put(obj);

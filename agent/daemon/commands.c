@@ -84,13 +84,6 @@ static struct json_object *do_ping(struct daemon *d, const struct ucred *cred, s
 
 static struct json_object *do_status(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
-	static const char *const stat_names[IDG_STAT_COUNT] = {
-		[IDG_STAT_DECISIONS] = "decisions", [IDG_STAT_DENIED] = "denied",
-		[IDG_STAT_AUDITED] = "audited",     [IDG_STAT_GRANTED] = "granted",
-		[IDG_STAT_EXEMPT] = "exempt",       [IDG_STAT_EVENTS] = "records",
-		[IDG_STAT_FOLDED] = "folded",       [IDG_STAT_LOST_EVENTS] = "lost_records",
-		[IDG_STAT_LOST_ATTEMPTS] = "lost_attempts",
-	};
 	struct json_object *reply = idg_reply_ok(), *modes, *counters, *files, *link;
 	uint64_t stats[IDG_STAT_COUNT] = { 0 };
 	struct idg_gate_pins pins;
@@ -130,7 +123,7 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 	add_string(reply, "events_to", idg_journal_is_journald() ? "journald" : "stderr");
 	counters = json_object_new_object();
 	for (unsigned s = 0; s < IDG_STAT_COUNT; s++)
-		add_uint(counters, stat_names[s], stats[s]);
+		add_uint(counters, idg_stat_name(s), stats[s]);
 	add_uint(counters, "journal_failures", d->journal_failures);
 	json_object_object_add(reply, "counters", counters);
 	return reply;

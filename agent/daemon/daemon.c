@@ -31,34 +31,45 @@
 /* Set once stderr is /dev/null (background mode): log lines go to journald. */
 static bool log_to_journal;
 
+static void log_msgv(int priority, const char *fmt, va_list ap)
+{
+	char text[4096];
+
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	if (log_to_journal) {
+		(void)sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", priority, "SYSLOG_IDENTIFIER=idguardd", NULL);
+		return;
+	}
+	/* "<N>" is the priority prefix journald reads when stderr is its stream. */
+	if (getenv("JOURNAL_STREAM"))
+		(void)fprintf(stderr, "<%d>idguardd: %s\n", priority, text);
+	else
+		(void)fprintf(stderr, "idguardd: %s\n", text);
+}
+
 void log_msg(int priority, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (log_to_journal) {
-		va_start(ap, fmt);
-		(void)sd_journal_printv(priority, fmt, ap);
-		va_end(ap);
-		return;
-	}
-	flockfile(stderr);
-	if (getenv("JOURNAL_STREAM"))
-		(void)fprintf(stderr, "<%d>", priority);
-	(void)fputs("idguardd: ", stderr);
 	va_start(ap, fmt);
-	(void)vfprintf(stderr, fmt, ap);
+	log_msgv(priority, fmt, ap);
 	va_end(ap);
-	(void)fputc('\n', stderr);
-	funlockfile(stderr);
 }
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char text[4096];
+	size_t len;
+
 	/* libbpf's debug chatter is for developers; warnings explain failures. */
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	(void)fputs("idguardd: ", stderr);
-	return vfprintf(stderr, fmt, ap);
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	len = strlen(text);
+	if (len && text[len - 1] == '\n')
+		text[len - 1] = '\0';
+	log_msg(level == LIBBPF_WARN ? 4 : 6, "%s", text);
+	return 0;
 }
 
 int daemon_watch_fd(struct daemon *d, struct io_watch *watch, uint32_t events)
@@ -110,7 +121,7 @@ static void on_signal(struct io_watch *watch, uint32_t events)
 		if (si.ssi_signo == SIGHUP) {
 			(void)sd_notify(0, "RELOADING=1");
 			if (daemon_load_policy(d, true, error, sizeof(error)) < 0)
-				log_error("reload refused, the previous policy stays in force (details above)");
+				log_error("reload refused, the previous policy stays in force: %s", error);
 			(void)sd_notify(0, "READY=1");
 			daemon_update_status(d);
 		} else {
@@ -234,6 +245,17 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 		return r;
 	(void)snprintf(d->cgroup_path, sizeof(d->cgroup_path), "%s", d->opts.cgroup_path ? d->opts.cgroup_path : d->cgroup_root);
 
+	/* One daemon per socket and per set of pins: a second one must stop
+	 * before it reads anything it could act on or records anything. */
+	r = control_check_free(d->opts.socket_path, err);
+	if (r < 0)
+		return r;
+	r = idg_bpffs_prepare(d->opts.bpffs_dir, err);
+	if (r == 0)
+		r = idg_gate_lock(d->opts.bpffs_dir, &d->lock_fd, err);
+	if (r < 0)
+		return r;
+
 	r = daemon_load_policy(d, false, policy_error, policy_error_size);
 	if (r < 0)
 		return idg_error_set(err, r, "the policy is invalid: %s", policy_error);
@@ -245,10 +267,6 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	if (r < 0)
 		return r;
 
-	/* A second daemon must not touch the first one's maps: fail before. */
-	r = control_check_free(d->opts.socket_path, err);
-	if (r < 0)
-		return r;
 	gate_opts = (struct idg_gate_options){ .bpffs_dir = d->opts.bpffs_dir, .cgroup_path = d->cgroup_path };
 	r = idg_gate_open(&gate_opts, &d->gate, err);
 	if (r < 0)
@@ -331,6 +349,8 @@ static void detach_from_terminal(int ready_fd)
 
 static void teardown(struct daemon *d)
 {
+	if (d->lock_fd >= 0)
+		(void)close(d->lock_fd);
 	control_close(d->control);
 	idg_gate_close(d->gate);
 	idg_grants_free(d->grants);
@@ -348,7 +368,7 @@ static void teardown(struct daemon *d)
 
 int daemon_run(const struct daemon_options *opts)
 {
-	struct daemon d = { .opts = *opts, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1 };
+	struct daemon d = { .opts = *opts, .epoll_fd = -1, .signal_fd = -1, .timer_fd = -1, .lock_fd = -1 };
 	char policy_error[1024] = "";
 	struct idg_error err = { "" };
 	const char *events_to;

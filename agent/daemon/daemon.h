@@ -59,6 +59,7 @@ struct daemon {
 	struct idg_grants *grants;
 	struct control *control;
 
+	int lock_fd;              /* flock on the bpffs dir, see idg_gate_lock() */
 	int epoll_fd;
 	int signal_fd;
 	int timer_fd;

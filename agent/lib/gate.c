@@ -23,7 +23,6 @@
 #include "watchlist.h"
 
 struct idg_gate {
-	int lock_fd; /* flock on the bpffs dir: one daemon per set of pins */
 	struct gate *skel;
 	struct bpf_link *link;
 	struct ring_buffer *ring;
@@ -88,7 +87,6 @@ int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gat
 
 	if (!gate)
 		return idg_error_set(err, -ENOMEM, "out of memory");
-	gate->lock_fd = -1;
 	if (snprintf(gate->bpffs_dir, sizeof(gate->bpffs_dir), "%s", opts->bpffs_dir) >= (int)sizeof(gate->bpffs_dir) ||
 	    snprintf(gate->cgroup_path, sizeof(gate->cgroup_path), "%s", opts->cgroup_path) >= (int)sizeof(gate->cgroup_path)) {
 		r = idg_error_set(err, -ENAMETOOLONG, "path too long");
@@ -108,9 +106,6 @@ int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gat
 		goto fail;
 	}
 	r = idg_bpffs_prepare(gate->bpffs_dir, err);
-	if (r < 0)
-		goto fail;
-	r = idg_gate_lock(gate->bpffs_dir, &gate->lock_fd, err);
 	if (r < 0)
 		goto fail;
 	r = check_pinned_abi(gate->bpffs_dir, &gate->reused_pins, err);
@@ -250,8 +245,6 @@ void idg_gate_close(struct idg_gate *gate)
 {
 	if (!gate)
 		return;
-	if (gate->lock_fd >= 0)
-		(void)close(gate->lock_fd);
 	ring_buffer__free(gate->ring);
 	/* Closes our fd only: the pinned link keeps the program attached. */
 	bpf_link__destroy(gate->link);

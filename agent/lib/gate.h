@@ -92,8 +92,9 @@ struct idg_gate_pins {
 };
 int idg_gate_inspect_pins(const char *bpffs_dir, struct idg_gate_pins *ret, struct idg_error *err);
 
-/* Takes the lock a running idguardd holds on bpffs_dir (-EBUSY while one
- * runs). Release it by closing *ret_fd. */
+/* The lock a running idguardd holds on its bpffs_dir for its whole life, so
+ * that one daemon at a time drives a set of pins; -EBUSY while another holds
+ * it. Callers take it before idg_gate_open(); release by closing *ret_fd. */
 int idg_gate_lock(const char *bpffs_dir, int *ret_fd, struct idg_error *err);
 
 /* Detaches the pinned link, hands every record still waiting (in the ring

@@ -125,6 +125,19 @@ const char *idg_reason_name(unsigned reason)
 	}
 }
 
+const char *idg_stat_name(unsigned stat)
+{
+	static const char *const names[IDG_STAT_COUNT] = {
+		[IDG_STAT_DECISIONS] = "decisions", [IDG_STAT_DENIED] = "denied",
+		[IDG_STAT_AUDITED] = "audited",     [IDG_STAT_GRANTED] = "granted",
+		[IDG_STAT_EXEMPT] = "exempt",       [IDG_STAT_EVENTS] = "records",
+		[IDG_STAT_FOLDED] = "folded",       [IDG_STAT_LOST_EVENTS] = "lost_records",
+		[IDG_STAT_LOST_ATTEMPTS] = "lost_attempts",
+	};
+
+	return stat < IDG_STAT_COUNT && names[stat] ? names[stat] : "unknown";
+}
+
 const char *idg_dev_type_name(unsigned dev_type)
 {
 	return dev_type == IDG_DEV_BLOCK ? "block" : "char";

@@ -29,6 +29,8 @@ const char *idg_mode_name(unsigned mode);
 const char *idg_verdict_name(unsigned verdict); /* "denied", "audited", "granted" */
 const char *idg_reason_name(unsigned reason);   /* "no-grant", "grant-expired", ... */
 const char *idg_dev_type_name(unsigned dev_type); /* "char", "block" */
+/* IDG_STAT_DENIED -> "denied": the counter names of status output. */
+const char *idg_stat_name(unsigned stat);
 /* access bits -> "read", "read,write", ... into buf. */
 void idg_access_format(unsigned access, char *buf, int size);
 

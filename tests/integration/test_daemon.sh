@@ -221,3 +221,21 @@ t_folded_and_lost_counts_are_reported_periodically() {
 	assert_match "$(journal MESSAGE_ID=$MSG_EVENTS_LOST _PID="$DPID" | tail -n 1 | jq -r .MESSAGE)" \
 		"^Folded 499 repeated attempts into counted records \(see IDGUARD_COUNT\); no records lost$" "report text"
 }
+
+t_a_second_daemon_is_refused_before_touching_the_pins() {
+	local out status
+	start_daemon
+	# Same pins, another socket and a policy that would unwatch everything.
+	mkdir "$T/other-policy"
+	printf '[Global]\nMode=off\n' >"$T/other-policy/50.conf"
+	out=$("$IDGUARDD" --foreground --cgroup "$CG" --bpffs-dir "$BPFFS" --policy-dir "$T/other-policy" \
+		--state-dir "$T/other-state" --socket "$T/other.sock" 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "exit status of the second daemon"
+	assert_match "$out" "another idguardd is running with the pins in $BPFFS" "refusal"
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "the first daemon's policy still enforced"
+	# Same socket: refused too.
+	out=$("$IDGUARDD" $(daemon_args) 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "exit status with the socket in use"
+	assert_match "$out" "another idguardd already listens on $SOCK" "refusal"
+	assert_eq "$(ctl status --json | jq .pid)" "$DPID" "the first daemon still answers"
+}
