@@ -28,7 +28,7 @@ endif
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
-PKGS := libbpf libsystemd libcap inih json-c sqlite3
+PKGS := libbpf libsystemd libcap inih json-c sqlite3 libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 
@@ -151,7 +151,7 @@ run: deps all
 # ---- dependencies --------------------------------------------------------------
 # Installed through apt-get only when missing, so repeated runs are quick.
 DEPS := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
-	libsystemd-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev \
+	libsystemd-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev libsodium-dev \
 	libcmocka-dev libclang-rt-14-dev systemd jq util-linux
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do \

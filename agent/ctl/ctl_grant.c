@@ -69,7 +69,7 @@ static int grant_add(struct ctl *ctl, int argc, char **argv)
 	uint32_t uid, mask;
 	int c, r;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets the "+" (stop at operands) of main()'s scan */
 	while ((c = getopt_long(argc, argv, "u:c:m:s:jh", options, NULL)) != -1) {
 		switch (c) {
 		case 'u':

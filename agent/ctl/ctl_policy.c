@@ -71,6 +71,7 @@ static int load(const char *const *dirs, size_t n_dirs, char **files, int n_file
 			return r;
 		}
 	}
+	idg_policy_check_purposes(policy, diags);
 	*ret = policy;
 	return 0;
 }
@@ -103,7 +104,7 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets the "+" (stop at operands) of main()'s scan */
 	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
 		switch (c) {
 		case 'd':

@@ -144,7 +144,7 @@ int ctl_status(const struct ctl *ctl_in, int argc, char **argv)
 	struct idg_error err;
 	int c, r;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets the "+" (stop at operands) of main()'s scan */
 	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
 		switch (c) {
 		case 'j':

@@ -65,7 +65,7 @@ int ctl_uninstall(const struct ctl *ctl_in, int argc, char **argv)
 	int c, lock_fd = -1, drained;
 	long long pid;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets the "+" (stop at operands) of main()'s scan */
 	while ((c = getopt_long(argc, argv, "fjh", options, NULL)) != -1) {
 		switch (c) {
 		case 'b':

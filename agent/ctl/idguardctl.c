@@ -28,6 +28,9 @@ static void usage(FILE *out)
 		"  grant list                 live grants (yours; all of them for root)\n"
 		"  grant remove ID            end a grant now (root)\n"
 		"  uninstall [--bpffs-dir DIR] detach the kernel gate and remove its pins (root)\n"
+		"  token request|approve|redeem|list|revoke|purposes\n"
+		"                             purpose tokens: 'idguardctl token --help'\n"
+		"  key generate --id ID       an approver's signing key pair\n"
 		"\n"
 		"Options:\n"
 		"  --socket PATH   idguardd's control socket (default %s)\n"
@@ -103,7 +106,7 @@ int ctl_common_options(struct ctl *ctl, int *argc, char ***argv, const char *hel
 	};
 	int c;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets the "+" (stop at operands) of main()'s scan */
 	while ((c = getopt_long(*argc, *argv, "jh", options, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -131,6 +134,8 @@ static const struct {
 	{ "grant", ctl_grant },
 	{ "reload", ctl_reload },
 	{ "uninstall", ctl_uninstall },
+	{ "token", ctl_token },
+	{ "key", ctl_key },
 };
 
 int main(int argc, char **argv)

@@ -45,7 +45,7 @@ static void add_uint(struct json_object *obj, const char *key, uint64_t value)
 	json_object_object_add(obj, key, json_object_new_int64((int64_t)value));
 }
 
-static struct json_object *grant_to_json(const struct idg_grant_info *g)
+struct json_object *daemon_grant_to_json(const struct idg_grant_info *g)
 {
 	struct json_object *obj = json_object_new_object();
 	char classes[128];
@@ -255,7 +255,7 @@ static struct json_object *do_grant_add(struct daemon *d, const struct ucred *cr
 	}
 	send_grant_record(d, IDG_MSG_GRANT_ADDED, &g, cred, "added");
 	reply = idg_reply_ok();
-	json_object_object_add(reply, "grant", grant_to_json(&g));
+	json_object_object_add(reply, "grant", daemon_grant_to_json(&g));
 	return reply;
 }
 
@@ -268,7 +268,7 @@ static struct json_object *do_grant_list(struct daemon *d, const struct ucred *c
 
 		/* Staff see their own grants; administrators see everyone's. */
 		if (cred->uid == 0 || g->uid == cred->uid)
-			json_object_array_add(list, grant_to_json(g));
+			json_object_array_add(list, daemon_grant_to_json(g));
 	}
 	json_object_object_add(reply, "grants", list);
 	return reply;
@@ -281,20 +281,19 @@ static struct json_object *do_grant_remove(struct daemon *d, const struct ucred 
 	char message[128];
 	int r;
 
-	r = idg_grants_end(d->grants, id, "removed", &g);
+	r = daemon_grant_end(d, id, "removed", &g);
 	if (r == -ENOENT) {
 		(void)snprintf(message, sizeof(message), "no live grant has id %llu (see 'idguardctl grant list')",
 			       (unsigned long long)id);
 		return idg_reply_error("not-found", message);
 	}
-	if (r < 0)
+	if (r == -EIO)
 		return idg_reply_error("state-error", "cannot record the removal in the state database");
-	r = daemon_grants_sync_subject(d, g.scope, g.subject);
+	send_grant_record(d, IDG_MSG_GRANT_REMOVED, &g, cred, "removed");
 	if (r < 0) {
 		(void)snprintf(message, sizeof(message), "cannot remove the grant from the kernel: %s", strerror(-r));
 		return idg_reply_error("kernel-error", message);
 	}
-	send_grant_record(d, IDG_MSG_GRANT_REMOVED, &g, cred, "removed");
 	return idg_reply_ok();
 }
 
@@ -310,6 +309,10 @@ static const struct {
 	{ "grant-add", true, do_grant_add },
 	{ "grant-list", false, do_grant_list },
 	{ "grant-remove", true, do_grant_remove },
+	/* Staff redeem their own tokens; the caller is who SO_PEERCRED says. */
+	{ "token-redeem", false, daemon_token_redeem },
+	{ "token-list", false, daemon_token_list },
+	{ "token-revoke", false, daemon_token_revoke },
 };
 
 struct json_object *daemon_handle_request(struct daemon *d, const struct ucred *cred, struct json_object *request)

@@ -25,6 +25,7 @@
 #include "names.h"
 #include "privileges.h"
 #include "store.h"
+#include "token.h"
 
 #define CHECK_INTERVAL_NS (5ull * 1000000000ull)
 
@@ -224,13 +225,21 @@ static void send_lifecycle(struct daemon *d, const char *message_id, const char 
 	daemon_send(d, &rec);
 }
 
-/* What the daemon needs after setup: nothing. Map updates, ring-buffer
- * reads and test runs go through fds it already holds; policy, state and
- * bpffs files belong to root, which it still is. Re-attaching after tamper
- * would need CAP_BPF and CAP_NET_ADMIN, so instead it exits for a restart. */
+/* What the daemon keeps after setup. Map updates, ring-buffer reads and test
+ * runs go through fds it already holds, and policy, state and bpffs files
+ * belong to root, which it still is: none of that needs a capability.
+ * Re-attaching after tamper would need CAP_BPF and CAP_NET_ADMIN, so instead
+ * it exits for a restart. What remains is ending the handles a grant no
+ * longer covers (handles.c), which reads other users' /proc/PID/fd. */
 static int drop_privileges(struct idg_error *err)
 {
-	return idg_privileges_drop(NULL, 0, err);
+	static const cap_value_t keep[] = {
+		CAP_DAC_READ_SEARCH, /* list /proc/PID/fd of another user's process */
+		CAP_SYS_PTRACE,      /* follow its fd links to the device (ptrace read check) */
+		CAP_KILL,            /* end it when OnGrantEnd=terminate */
+	};
+
+	return idg_privileges_drop(keep, (int)ARRAY_SIZE(keep), err);
 }
 
 static int setup(struct daemon *d, struct idg_error *err, char *policy_error, size_t policy_error_size)
@@ -244,6 +253,9 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	if (r < 0)
 		return r;
 	(void)snprintf(d->cgroup_path, sizeof(d->cgroup_path), "%s", d->opts.cgroup_path ? d->opts.cgroup_path : d->cgroup_root);
+	r = idg_machine_id(d->machine_id);
+	if (r < 0)
+		log_warning("cannot read /etc/machine-id (%s): purpose tokens cannot be redeemed here", strerror(-r));
 
 	/* One daemon per socket and per set of pins: a second one must stop
 	 * before it reads anything it could act on or records anything. */

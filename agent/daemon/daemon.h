@@ -29,6 +29,8 @@ struct daemon_options {
 	const char *bpffs_dir;
 	const char *policy_dirs[IDG_MAX_POLICY_DIRS];
 	size_t n_policy_dirs;
+	const char *approver_dirs[IDG_MAX_POLICY_DIRS];
+	size_t n_approver_dirs;
 	const char *state_dir;
 	const char *socket_path;
 	bool foreground;
@@ -49,6 +51,7 @@ struct daemon {
 	struct daemon_options opts;
 	char cgroup_root[4096];   /* the cgroup v2 mount */
 	char cgroup_path[4096];   /* where the gate is attached */
+	char machine_id[64];      /* tokens name the workstation by it ("" if unknown) */
 
 	struct idg_gate *gate;
 	struct idg_policy *policy;
@@ -108,6 +111,19 @@ void daemon_send(struct daemon *d, const struct idg_record *rec);
 int daemon_grants_sync_all(struct daemon *d, struct idg_error *err);
 int daemon_grants_sync_subject(struct daemon *d, uint32_t scope, uint32_t subject);
 void daemon_grants_expire(struct daemon *d);
+/* Ends a live grant now (revoked or removed): kernel, journal, open handles. */
+int daemon_grant_end(struct daemon *d, uint64_t id, const char *reason, struct idg_grant_info *ret);
+
+/* handles.c: when a grant ends, processes of its subject still holding a
+ * device of its classes are ended (OnGrantEnd=terminate) or recorded. */
+void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *grant);
+
+/* tokens.c: the purpose-token commands. */
+struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cred, struct json_object *request);
+struct json_object *daemon_token_list(struct daemon *d, const struct ucred *cred, struct json_object *request);
+struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cred, struct json_object *request);
+/* A grant as JSON, for replies. */
+struct json_object *daemon_grant_to_json(const struct idg_grant_info *g);
 
 /* control.c */
 /* -EADDRINUSE (with a message) when another daemon listens on path. */

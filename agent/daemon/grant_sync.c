@@ -93,6 +93,18 @@ static void on_expired(const struct idg_grant_info *g, void *data)
 	if (r < 0)
 		log_warning("cannot update the kernel after grant %llu expired: %s", (unsigned long long)g->id,
 			    strerror(-r));
+	daemon_end_open_handles(d, g);
+}
+
+int daemon_grant_end(struct daemon *d, uint64_t id, const char *reason, struct idg_grant_info *ret)
+{
+	int r = idg_grants_end(d->grants, id, reason, ret);
+
+	if (r < 0)
+		return r;
+	r = daemon_grants_sync_subject(d, ret->scope, ret->subject);
+	daemon_end_open_handles(d, ret);
+	return r;
 }
 
 void daemon_grants_expire(struct daemon *d)

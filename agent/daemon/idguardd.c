@@ -26,6 +26,8 @@ static void usage(FILE *out)
 		"  --policy-dir DIR     policy drop-in directory; repeat to merge several, later\n"
 		"                       ones override files of the same name (default:\n"
 		"                       %s/share/idguard/policy.d, then %s/idguard/policy.d)\n"
+		"  --approvers-dir DIR  approver registry directory; repeatable (default\n"
+		"                       %s/idguard/approvers.d)\n"
 		"  --state-dir DIR      state database directory (default %s)\n"
 		"  --socket PATH        control socket (default %s)\n"
 		"  --foreground         stay in the foreground (as under systemd)\n"
@@ -40,7 +42,7 @@ static void usage(FILE *out)
 		"it (enforcement pinned earlier continues; a restart resumes the rest);\n"
 		"2 on a usage error.\n"
 		"See idguardd(8) and idguard-policy(5).\n",
-		IDG_DEFAULT_BPFFS_DIR, IDG_PREFIX, IDG_SYSCONFDIR, IDG_DEFAULT_STATE_DIR, IDG_DEFAULT_SOCKET);
+		IDG_DEFAULT_BPFFS_DIR, IDG_PREFIX, IDG_SYSCONFDIR, IDG_SYSCONFDIR, IDG_DEFAULT_STATE_DIR, IDG_DEFAULT_SOCKET);
 }
 
 /* Forks; the parent waits on a pipe until the child is ready or failed, so
@@ -72,11 +74,22 @@ static int daemonize(int *ret_ready_fd)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CGROUP = 256, OPT_BPFFS, OPT_POLICY, OPT_STATE, OPT_SOCKET, OPT_FOREGROUND, OPT_EVENTS, OPT_VERSION };
+	enum {
+		OPT_CGROUP = 256,
+		OPT_BPFFS,
+		OPT_POLICY,
+		OPT_APPROVERS,
+		OPT_STATE,
+		OPT_SOCKET,
+		OPT_FOREGROUND,
+		OPT_EVENTS,
+		OPT_VERSION,
+	};
 	static const struct option options[] = {
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
 		{ "policy-dir", required_argument, NULL, OPT_POLICY },
+		{ "approvers-dir", required_argument, NULL, OPT_APPROVERS },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
@@ -86,6 +99,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	static const char *const default_dirs[] = IDG_DEFAULT_POLICY_DIRS;
+	static const char *const default_approver_dirs[] = IDG_DEFAULT_APPROVER_DIRS;
 	struct daemon_options opts = {
 		.bpffs_dir = IDG_DEFAULT_BPFFS_DIR,
 		.state_dir = IDG_DEFAULT_STATE_DIR,
@@ -109,6 +123,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			opts.policy_dirs[opts.n_policy_dirs++] = optarg;
+			break;
+		case OPT_APPROVERS:
+			if (opts.n_approver_dirs == IDG_MAX_POLICY_DIRS) {
+				(void)fprintf(stderr, "idguardd: at most %d --approvers-dir options\n", IDG_MAX_POLICY_DIRS);
+				return 2;
+			}
+			opts.approver_dirs[opts.n_approver_dirs++] = optarg;
 			break;
 		case OPT_STATE:
 			opts.state_dir = optarg;
@@ -144,6 +165,9 @@ int main(int argc, char **argv)
 	if (!opts.n_policy_dirs)
 		for (size_t i = 0; i < ARRAY_SIZE(default_dirs); i++)
 			opts.policy_dirs[opts.n_policy_dirs++] = default_dirs[i];
+	if (!opts.n_approver_dirs)
+		for (size_t i = 0; i < ARRAY_SIZE(default_approver_dirs); i++)
+			opts.approver_dirs[opts.n_approver_dirs++] = default_approver_dirs[i];
 	if (geteuid() != 0) {
 		(void)fprintf(stderr, "idguardd: must run as root (it loads BPF programs and stays uid 0 so journald "
 				      "records which process was refused)\n");

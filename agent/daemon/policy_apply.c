@@ -118,6 +118,8 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	int r;
 
 	r = idg_policy_load_dirs(d->opts.policy_dirs, d->opts.n_policy_dirs, &policy, &diags);
+	if (r == 0)
+		r = idg_policy_load_approvers(policy, d->opts.approver_dirs, d->opts.n_approver_dirs, &diags);
 	if (r == 0 && diags.errors == 0)
 		r = idg_watchlist_build(policy, &watches, &diags);
 	if (r == 0 && diags.errors == 0)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "names.h"
+#include "policy_internal.h"
 #include "util.h"
 
 #define MAX_POLICY_FILE_BYTES (1 << 20)
@@ -34,6 +35,8 @@ enum section_kind {
 	SECTION_GLOBAL,
 	SECTION_CLASS,
 	SECTION_EXEMPT,
+	SECTION_PURPOSE,
+	SECTION_APPROVER,
 };
 
 struct parser {
@@ -44,6 +47,9 @@ struct parser {
 	unsigned line;
 	enum section_kind section;
 	unsigned section_class;
+	struct idg_purpose *purpose;   /* current [Purpose] section */
+	struct idg_approver *approver; /* current [Approver] section */
+	bool approvers_file;           /* from approvers.d: [Approver] only */
 	int oom;
 };
 
@@ -70,6 +76,7 @@ void idg_policy_free(struct idg_policy *policy)
 		free(policy->exempt[i].name);
 	for (size_t i = 0; i < policy->n_files; i++)
 		free(policy->files[i]);
+	idg_purposes_free(policy);
 	free(policy->devices);
 	free(policy->exempt);
 	free(policy->files);
@@ -367,6 +374,14 @@ static int handle_key(void *user, const char *section, const char *name, const c
 	case SECTION_NONE:
 		report(p, "'%s=' appears before any [section]", name);
 		return 1;
+	case SECTION_PURPOSE:
+	case SECTION_APPROVER: {
+		struct idg_parse_site site = { .diags = p->diags, .file = p->file, .line = p->line };
+
+		r = p->section == SECTION_PURPOSE ? idg_purpose_key(p->purpose, name, value, &site)
+						  : idg_approver_key(p->approver, name, value, &site);
+		break;
+	}
 	case SECTION_GLOBAL:
 		if (streq(name, "Mode")) {
 			set_mode(p, &p->policy->global_mode, value);
@@ -380,8 +395,15 @@ static int handle_key(void *user, const char *section, const char *name, const c
 				report(p, "StatsInterval='%s' must be whole seconds", value);
 			else
 				p->policy->stats_interval_sec = (uint32_t)(ms / 1000);
+		} else if (streq(name, "OnGrantEnd")) {
+			if (streq(value, "terminate"))
+				p->policy->on_grant_end = IDG_GRANT_END_TERMINATE;
+			else if (streq(value, "log"))
+				p->policy->on_grant_end = IDG_GRANT_END_LOG;
+			else
+				report(p, "OnGrantEnd='%s' must be terminate or log", value);
 		} else {
-			report(p, "unknown key '%s' in [Global] (known: Mode, RepeatWindow, StatsInterval)", name);
+			report(p, "unknown key '%s' in [Global] (known: Mode, RepeatWindow, StatsInterval, OnGrantEnd)", name);
 		}
 		break;
 	case SECTION_CLASS:
@@ -413,10 +435,31 @@ static void enter_section(struct parser *p, const char *header)
 	const char *end = strchr(header, ']');
 	size_t len;
 
+	struct idg_parse_site site = { .diags = p->diags, .file = p->file, .line = p->line };
+	int r;
+
 	len = (size_t)(end - header - 1);
 	memcpy(name, header + 1, len);
 	name[len] = '\0';
-	if (streq(name, "Global")) {
+	if (p->approvers_file) {
+		if (strncmp(name, "Approver ", 9)) {
+			report(p, "[%s] does not belong in approvers.d, which holds [Approver ID] sections only", name);
+			p->section = SECTION_INVALID;
+			return;
+		}
+		r = idg_approver_section(p->policy, name + 9, &site, &p->approver);
+		p->section = r == 0 ? SECTION_APPROVER : SECTION_INVALID;
+		p->oom |= r < 0;
+		return;
+	}
+	if (!strncmp(name, "Purpose ", 8)) {
+		r = idg_purpose_section(p->policy, name + 8, &site, &p->purpose);
+		p->section = r == 0 ? SECTION_PURPOSE : SECTION_INVALID;
+		p->oom |= r < 0;
+	} else if (!strncmp(name, "Approver ", 9)) {
+		report(p, "approvers are registered in " IDG_SYSCONFDIR "/idguard/approvers.d, not in policy files");
+		p->section = SECTION_INVALID;
+	} else if (streq(name, "Global")) {
 		p->section = SECTION_GLOBAL;
 	} else if (streq(name, "Exempt")) {
 		p->section = SECTION_EXEMPT;
@@ -432,7 +475,7 @@ static void enter_section(struct parser *p, const char *header)
 			p->section_class = (unsigned)class_id;
 		}
 	} else {
-		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt])", name);
+		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt], [Purpose ID])", name);
 		p->section = SECTION_INVALID;
 	}
 }
@@ -511,10 +554,10 @@ static int intern_file(struct idg_policy *policy, const char *name, const char *
 	return 0;
 }
 
-int idg_policy_parse_string(struct idg_policy *policy, const char *name, const char *text,
-			    struct idg_diags *diags)
+static int parse_text(struct idg_policy *policy, const char *name, const char *text, bool approvers_file,
+		      struct idg_diags *diags)
 {
-	struct parser p = { .policy = policy, .diags = diags, .text = text };
+	struct parser p = { .policy = policy, .diags = diags, .text = text, .approvers_file = approvers_file };
 	int r;
 
 	r = intern_file(policy, name, &p.file);
@@ -526,7 +569,13 @@ int idg_policy_parse_string(struct idg_policy *policy, const char *name, const c
 	return 0;
 }
 
-int idg_policy_parse_file(struct idg_policy *policy, const char *path, struct idg_diags *diags)
+int idg_policy_parse_string(struct idg_policy *policy, const char *name, const char *text,
+			    struct idg_diags *diags)
+{
+	return parse_text(policy, name, text, false, diags);
+}
+
+static int parse_file(struct idg_policy *policy, const char *path, bool approvers_file, struct idg_diags *diags)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	_cleanup_free_ char *text = NULL;
@@ -552,7 +601,12 @@ int idg_policy_parse_file(struct idg_policy *policy, const char *path, struct id
 		(void)idg_diag_add(diags, path, 0, false, "contains a NUL byte: not a text file");
 		return -EINVAL;
 	}
-	return idg_policy_parse_string(policy, path, text, diags);
+	return parse_text(policy, path, text, approvers_file, diags);
+}
+
+int idg_policy_parse_file(struct idg_policy *policy, const char *path, struct idg_diags *diags)
+{
+	return parse_file(policy, path, false, diags);
 }
 
 struct found_file {
@@ -572,20 +626,16 @@ static bool is_conf_name(const char *name)
 	return name[0] != '.' && len > 5 && streq(name + len - 5, ".conf");
 }
 
-int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_policy **ret_policy,
-			 struct idg_diags *diags)
+/* The merge rule of both policy and approver directories (see policy.h). */
+static int load_into(struct idg_policy *policy, const char *const *dirs, size_t n_dirs, bool approvers_file,
+		     struct idg_diags *diags)
 {
-	_cleanup_free_ struct found_file *found = NULL;
-	struct idg_policy *policy;
+	_cleanup_free_ struct found_file *found = calloc(IDG_POLICY_MAX_FILES, sizeof(*found));
 	size_t n_found = 0;
-	int r = 0;
+	int r;
 
-	found = calloc(IDG_POLICY_MAX_FILES, sizeof(*found));
-	policy = idg_policy_new();
-	if (!found || !policy) {
-		idg_policy_free(policy);
+	if (!found)
 		return -ENOMEM;
-	}
 	for (size_t d = 0; d < n_dirs; d++) {
 		DIR *dir = opendir(dirs[d]);
 		struct dirent *de;
@@ -606,8 +656,8 @@ int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_poli
 					break; /* a later directory overrides the same name */
 			if (i == n_found) {
 				if (n_found == IDG_POLICY_MAX_FILES) {
-					(void)idg_diag_add(diags, dirs[d], 0, false, "more than %d policy files",
-							   IDG_POLICY_MAX_FILES);
+					(void)idg_diag_add(diags, dirs[d], 0, false, "more than %d %s files",
+							   IDG_POLICY_MAX_FILES, approvers_file ? "approver" : "policy");
 					continue;
 				}
 				n_found++;
@@ -619,13 +669,39 @@ int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_poli
 	}
 	qsort(found, n_found, sizeof(*found), compare_found);
 	for (size_t i = 0; i < n_found; i++) {
-		r = idg_policy_parse_file(policy, found[i].path, diags);
-		if (r == -ENOMEM) {
-			idg_policy_free(policy);
+		r = parse_file(policy, found[i].path, approvers_file, diags);
+		if (r == -ENOMEM)
 			return r;
-		}
 	}
+	return 0;
+}
+
+int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_policy **ret_policy,
+			 struct idg_diags *diags)
+{
+	struct idg_policy *policy = idg_policy_new();
+	int r;
+
+	if (!policy)
+		return -ENOMEM;
+	r = load_into(policy, dirs, n_dirs, false, diags);
+	if (r < 0) {
+		idg_policy_free(policy);
+		return r;
+	}
+	idg_policy_check_purposes(policy, diags);
 	*ret_policy = policy;
+	return 0;
+}
+
+int idg_policy_load_approvers(struct idg_policy *policy, const char *const *dirs, size_t n_dirs,
+			      struct idg_diags *diags)
+{
+	int r = load_into(policy, dirs, n_dirs, true, diags);
+
+	if (r < 0)
+		return r;
+	idg_policy_check_approvers(policy, diags);
 	return 0;
 }
 

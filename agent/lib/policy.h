@@ -43,6 +43,44 @@ struct idg_policy_exempt {
 	unsigned line;
 };
 
+#define IDG_NAME_MAX 64      /* purpose ids, approver ids, user names */
+#define IDG_KEY_ID_MAX 128   /* a PASERK k4.pid string */
+
+enum idg_grant_end {
+	IDG_GRANT_END_TERMINATE, /* end processes still holding a device of the grant */
+	IDG_GRANT_END_LOG,       /* only record them */
+};
+
+/* [Purpose ID]: a lawful reason to image a card, what it may use, who may
+ * approve it. */
+struct idg_purpose {
+	char id[IDG_NAME_MAX];
+	char *description;       /* Description= (English) */
+	char *description_zh;    /* Description[zh_CN]= */
+	char *legal_basis;       /* LegalBasis= */
+	uint32_t class_mask;     /* Classes= */
+	uint32_t max_minutes;    /* MaxMinutes= */
+	char **approvers;        /* Approvers=: approver ids */
+	size_t n_approvers;
+	bool example;            /* Example=yes: shipped as a model to adapt */
+	const char *file;
+	unsigned line;
+};
+
+/* [Approver ID] in approvers.d: a supervisor's signing key. */
+struct idg_approver {
+	char id[IDG_NAME_MAX];
+	char user[IDG_NAME_MAX];           /* User=: the approver's login name */
+	unsigned char public_key[32];      /* PublicKey=k4.public.... */
+	bool has_key;
+	char key_id[IDG_KEY_ID_MAX];       /* its PASERK k4.pid, the token's kid */
+	char **purposes;                   /* Purposes=: ids, or "*" for any */
+	size_t n_purposes;
+	bool admin;                        /* Admin=yes: may revoke anyone's tokens */
+	const char *file;
+	unsigned line;
+};
+
 struct idg_policy {
 	int global_mode;                    /* ceiling for every class */
 	int class_mode[IDG_CLASS_COUNT];    /* as written, before the ceiling */
@@ -53,9 +91,16 @@ struct idg_policy {
 	size_t n_devices;
 	struct idg_policy_exempt *exempt;
 	size_t n_exempt;
+	enum idg_grant_end on_grant_end;
+	struct idg_purpose *purposes;
+	size_t n_purposes;
+	struct idg_approver *approvers;     /* from the approvers directories */
+	size_t n_approvers;
 	char **files;                       /* the files merged, in order */
 	size_t n_files;
 };
+
+#define IDG_DEFAULT_APPROVER_DIRS { IDG_SYSCONFDIR "/idguard/approvers.d" }
 
 /* A policy holding only the built-in defaults (see policy.c). */
 struct idg_policy *idg_policy_new(void);
@@ -74,6 +119,26 @@ int idg_policy_parse_string(struct idg_policy *policy, const char *name, const c
  * decides whether errors make the policy unusable (they always should). */
 int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_policy **ret_policy,
 			 struct idg_diags *diags);
+
+/* Reads the [Approver] files of dirs into policy (same merge rules as
+ * policy files; these files hold [Approver] sections only). */
+int idg_policy_load_approvers(struct idg_policy *policy, const char *const *dirs, size_t n_dirs,
+			      struct idg_diags *diags);
+
+/* What only the merged whole can tell. Purposes: each complete (called by
+ * idg_policy_load_dirs(); call it after parsing files by hand). Approvers:
+ * each complete, keys unique, and the names purposes and approvers give each
+ * other known (called by idg_policy_load_approvers()). */
+void idg_policy_check_purposes(const struct idg_policy *policy, struct idg_diags *diags);
+void idg_policy_check_approvers(const struct idg_policy *policy, struct idg_diags *diags);
+
+/* Lookups; NULL when absent. */
+const struct idg_purpose *idg_policy_purpose(const struct idg_policy *policy, const char *id);
+const struct idg_approver *idg_policy_approver(const struct idg_policy *policy, const char *id);
+const struct idg_approver *idg_policy_approver_by_key_id(const struct idg_policy *policy, const char *key_id);
+/* Whether approver may approve purpose: the purpose lists it and it lists
+ * the purpose (or "*"). */
+bool idg_policy_may_approve(const struct idg_approver *approver, const struct idg_purpose *purpose);
 
 /* Mode a class really runs in: its own mode, capped by the global mode. */
 int idg_policy_effective_mode(const struct idg_policy *policy, unsigned class_id);

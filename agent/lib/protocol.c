@@ -42,6 +42,9 @@ static const struct command_spec commands[] = {
 	    { "scope", FIELD_STRING, 0, 16 },
 	    { "session", FIELD_UINT, 0, 0 } } },
 	{ "grant-remove", { { "id", FIELD_UINT, 1, 0 } } },
+	{ "token-redeem", { { "token", FIELD_STRING, 1, 8192 }, { "scope", FIELD_STRING, 0, 16 } } },
+	{ "token-list", { { 0 } } },
+	{ "token-revoke", { { "id", FIELD_STRING, 1, 64 } } },
 };
 
 static const struct command_spec *find_command(const char *name)

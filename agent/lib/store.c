@@ -31,6 +31,17 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX grants_live ON grants(ended_usec);"
 	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+
+	/* Redeemed purpose tokens: a token id is accepted once, ever. */
+	"CREATE TABLE redeemed_tokens ("
+	"  jti TEXT PRIMARY KEY,"
+	"  redeemed_usec INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  purpose TEXT NOT NULL,"
+	"  approver TEXT NOT NULL,"
+	"  grant_id INTEGER REFERENCES grants(id)"
+	");",
 };
 
 int idg_boot_id(char buf[33])
@@ -162,5 +173,43 @@ int idg_store_set_counter(sqlite3 *db, const char *name, uint64_t value)
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)value);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int idg_store_token_redeemed(sqlite3 *db, const char *jti)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM redeemed_tokens WHERE jti = ?", -1, &stmt, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(stmt, 1, jti, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int idg_store_record_token(sqlite3 *db, const char *jti, uint32_t uid, const char *user, const char *purpose,
+			   const char *approver, uint64_t grant_id)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO redeemed_tokens (jti, redeemed_usec, uid, user, purpose, approver, grant_id) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(stmt, 1, jti, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)idg_now_realtime_usec());
+	sqlite3_bind_int64(stmt, 3, uid);
+	sqlite3_bind_text(stmt, 4, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, approver, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)grant_id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }

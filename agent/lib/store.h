@@ -24,6 +24,12 @@ void idg_store_close(sqlite3 *db);
 int idg_store_get_counter(sqlite3 *db, const char *name, uint64_t *ret);
 int idg_store_set_counter(sqlite3 *db, const char *name, uint64_t value);
 
+/* Replay protection: 1 when jti was redeemed before, 0 when not. */
+int idg_store_token_redeemed(sqlite3 *db, const char *jti);
+/* Records jti as redeemed; -EEXIST when it already was. */
+int idg_store_record_token(sqlite3 *db, const char *jti, uint32_t uid, const char *user, const char *purpose,
+			   const char *approver, uint64_t grant_id);
+
 /* This boot's id (/proc/sys/kernel/random/boot_id without dashes). */
 int idg_boot_id(char buf[33]);
 

@@ -115,6 +115,7 @@ static void test_good_samples(void **state)
 
 		assert_non_null(policy);
 		r = idg_policy_parse_file(policy, path, &diags);
+		idg_policy_check_purposes(policy, &diags);
 		if (r != 0 || diags.count != 0) {
 			print_error("%s: returned %d with %zu diagnostics\n", path, r, diags.count);
 			print_diags(path, &diags);
@@ -185,6 +186,8 @@ static void test_bad_samples(void **state)
 			print_error("%s: idg_policy_parse_file returned %d, not 0\n", path, r);
 			ok = false;
 		}
+		/* What `idguardctl policy check FILE` adds: the whole-policy checks. */
+		idg_policy_check_purposes(policy, &diags);
 		for (size_t e = 0; e < n_expect; e++) {
 			for (size_t d = 0; d < diags.count; d++) {
 				const struct idg_diag *diag = &diags.items[d];

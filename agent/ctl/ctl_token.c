@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * idguardctl token: the clerk's request, the supervisor's approval (on any
+ * machine, without a daemon), redemption on the workstation, and listing
+ * and revoking. Request and approval check the same policy the workstation
+ * enforces, so a request that passes here is not refused later for it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ctl.h"
+#include "names.h"
+#include "paseto.h"
+#include "policy.h"
+#include "token.h"
+#include "util.h"
+
+#define MAX_DIRS 16
+
+static const char token_help[] =
+	"Usage: idguardctl token request --purpose ID --ref REF --class C[,C] --minutes N\n"
+	"       idguardctl token approve REQUEST --key FILE\n"
+	"       idguardctl token redeem TOKEN [--session]\n"
+	"       idguardctl token list\n"
+	"       idguardctl token revoke ID\n"
+	"       idguardctl token purposes\n"
+	"\n"
+	"request   (clerk) asks for a purpose token: checks the request against the\n"
+	"          policy and prints a request code for the approver, with a sentence\n"
+	"          to read aloud. REF is the case or file number, never an ID number.\n"
+	"approve   (supervisor) signs a request code with your key file (k4.secret);\n"
+	"          works on any machine, no daemon needed; prints the token. You\n"
+	"          cannot approve your own request.\n"
+	"redeem    (clerk) turns the token into access on this workstation; with\n"
+	"          --session only for this login session. TOKEN may be '-' (stdin).\n"
+	"list      your live tokens (everyone's for root and approver-administrators)\n"
+	"revoke    ends a token's access now: the holder, an approver-administrator,\n"
+	"          or root. ID is the grant id or the token id.\n"
+	"purposes  the purposes the policy allows, with their limits\n"
+	"\n"
+	"Options for request, approve and purposes: --policy-dir DIR (repeatable),\n"
+	"--approvers-dir DIR (approve). Every command takes --json.\n";
+
+struct token_options {
+	const char *dirs[MAX_DIRS];
+	size_t n_dirs;
+	const char *approver_dirs[MAX_DIRS];
+	size_t n_approver_dirs;
+	const char *purpose, *ref, *classes, *key_file;
+	uint64_t minutes;
+	bool session;
+	const char *operand;
+};
+
+static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_options *o)
+{
+	enum { OPT_POLICY = 256, OPT_APPROVERS, OPT_SESSION };
+	static const struct option options[] = {
+		{ "purpose", required_argument, NULL, 'p' },
+		{ "ref", required_argument, NULL, 'r' },
+		{ "class", required_argument, NULL, 'c' },
+		{ "minutes", required_argument, NULL, 'm' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "session", no_argument, NULL, OPT_SESSION },
+		{ "policy-dir", required_argument, NULL, OPT_POLICY },
+		{ "approvers-dir", required_argument, NULL, OPT_APPROVERS },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 0; /* 0, not 1: glibc then forgets the "+" (stop at operands) of main()'s scan */
+	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->purpose = optarg;
+			break;
+		case 'r':
+			o->ref = optarg;
+			break;
+		case 'c':
+			o->classes = optarg;
+			break;
+		case 'm':
+			if (idg_parse_uint(optarg, 1440, &o->minutes) < 0 || o->minutes == 0) {
+				(void)fprintf(stderr, "idguardctl token: --minutes needs a whole number from 1 to 1440, not '%s'\n",
+					      optarg);
+				return CTL_EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			o->key_file = optarg;
+			break;
+		case OPT_SESSION:
+			o->session = true;
+			break;
+		case OPT_POLICY:
+		case OPT_APPROVERS:
+			if ((c == OPT_POLICY ? o->n_dirs : o->n_approver_dirs) == MAX_DIRS) {
+				(void)fprintf(stderr, "idguardctl token: at most %d directories of a kind\n", MAX_DIRS);
+				return CTL_EXIT_USAGE;
+			}
+			if (c == OPT_POLICY)
+				o->dirs[o->n_dirs++] = optarg;
+			else
+				o->approver_dirs[o->n_approver_dirs++] = optarg;
+			break;
+		case 'j':
+			ctl->json = true;
+			break;
+		case 'h':
+			(void)fputs(token_help, stdout);
+			return CTL_HELP_SHOWN;
+		default:
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		o->operand = argv[optind++];
+	if (optind < argc) {
+		(void)fprintf(stderr, "idguardctl token: unexpected argument '%s'\n", argv[optind]);
+		return CTL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The local policy (and approvers when asked): the same files idguardd reads. */
+static int load_policy(const struct token_options *o, bool approvers, struct idg_policy **ret)
+{
+	static const char *const default_dirs[] = IDG_DEFAULT_POLICY_DIRS;
+	static const char *const default_approver_dirs[] = IDG_DEFAULT_APPROVER_DIRS;
+	struct idg_diags diags = { 0 };
+	struct idg_policy *policy = NULL;
+	int r;
+
+	r = idg_policy_load_dirs(o->n_dirs ? o->dirs : default_dirs, o->n_dirs ? o->n_dirs : ARRAY_SIZE(default_dirs),
+				 &policy, &diags);
+	if (r == 0 && approvers)
+		r = idg_policy_load_approvers(policy, o->n_approver_dirs ? o->approver_dirs : default_approver_dirs,
+					      o->n_approver_dirs ? o->n_approver_dirs : ARRAY_SIZE(default_approver_dirs),
+					      &diags);
+	if (r < 0 || diags.errors) {
+		if (r < 0)
+			(void)fprintf(stderr, "idguardctl token: cannot read the policy: %s\n", strerror(-r));
+		idg_diags_print(&diags, stderr);
+		(void)fprintf(stderr, "idguardctl token: the policy has errors; ask an administrator\n");
+		idg_diags_clear(&diags);
+		idg_policy_free(policy);
+		return CTL_EXIT_FAILED;
+	}
+	idg_diags_clear(&diags);
+	*ret = policy;
+	return 0;
+}
+
+/* An operand, or the first line of stdin for "-". */
+static int operand_text(const char *operand, char *buf, size_t size, const char *what)
+{
+	if (!operand) {
+		(void)fprintf(stderr, "idguardctl token: give the %s (or '-' to read it from standard input)\n", what);
+		return CTL_EXIT_USAGE;
+	}
+	if (streq(operand, "-")) {
+		if (!fgets(buf, (int)size, stdin)) {
+			(void)fprintf(stderr, "idguardctl token: no %s on standard input\n", what);
+			return CTL_EXIT_USAGE;
+		}
+	} else if (snprintf(buf, size, "%s", operand) >= (int)size) {
+		(void)fprintf(stderr, "idguardctl token: the %s is too long\n", what);
+		return CTL_EXIT_USAGE;
+	}
+	(void)memmove(buf, idg_strstrip(buf), strlen(idg_strstrip(buf)) + 1);
+	return 0;
+}
+
+static int token_request(struct ctl *ctl, const struct token_options *o)
+{
+	struct idg_token_request req = { 0 };
+	struct idg_policy *policy = NULL;
+	struct passwd *pw = getpwuid(getuid());
+	struct idg_error err;
+	char bad[64], summary[1024], short_id[16];
+	unsigned char nonce[8];
+	_cleanup_free_ char *code = NULL;
+	int r;
+
+	if (!o->purpose || !o->ref || !o->classes || !o->minutes) {
+		(void)fprintf(stderr, "idguardctl token request: --purpose, --ref, --class and --minutes are all needed\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (idg_class_mask_parse(o->classes, &req.class_mask, bad, sizeof(bad)) < 0) {
+		(void)fprintf(stderr, "idguardctl token request: unknown class '%s' (known: scanner, camera, card-reader, "
+				      "printer, storage)\n", bad);
+		return CTL_EXIT_USAGE;
+	}
+	if (!pw || idg_machine_id(req.host) < 0 || gethostname(req.hostname, sizeof(req.hostname) - 1) < 0 ||
+	    sodium_init() < 0) {
+		(void)fprintf(stderr, "idguardctl token request: cannot tell who and where you are (user, /etc/machine-id, host name)\n");
+		return CTL_EXIT_FAILED;
+	}
+	(void)snprintf(req.user, sizeof(req.user), "%s", pw->pw_name);
+	(void)snprintf(req.purpose, sizeof(req.purpose), "%s", o->purpose);
+	(void)snprintf(req.ref, sizeof(req.ref), "%s", o->ref);
+	if (strlen(o->ref) >= sizeof(req.ref) || strlen(o->purpose) >= sizeof(req.purpose)) {
+		(void)fprintf(stderr, "idguardctl token request: --purpose or --ref is too long\n");
+		return CTL_EXIT_USAGE;
+	}
+	req.minutes = (uint32_t)o->minutes;
+	req.created = (int64_t)time(NULL);
+	randombytes_buf(nonce, sizeof(nonce));
+	(void)sodium_bin2hex(req.id, sizeof(req.id), nonce, sizeof(nonce));
+
+	r = load_policy(o, false, &policy);
+	if (r)
+		return r;
+	if (idg_token_request_check(&req, policy, &err) < 0) {
+		(void)fprintf(stderr, "idguardctl token request: %s\n", err.message);
+		idg_policy_free(policy);
+		return CTL_EXIT_FAILED;
+	}
+	idg_token_request_summary(&req, policy, summary, sizeof(summary));
+	idg_token_request_short_id(&req, short_id, sizeof(short_id));
+	idg_policy_free(policy);
+	if (idg_token_request_encode(&req, &code) < 0) {
+		(void)fprintf(stderr, "idguardctl token request: out of memory\n");
+		return CTL_EXIT_FAILED;
+	}
+	if (ctl->json) {
+		struct json_object *obj = json_object_new_object();
+
+		json_object_object_add(obj, "ok", json_object_new_boolean(1));
+		json_object_object_add(obj, "request", json_object_new_string(code));
+		json_object_object_add(obj, "request_id", json_object_new_string(short_id));
+		json_object_object_add(obj, "summary", json_object_new_string(summary));
+		ctl_print_json(obj);
+		json_object_put(obj);
+	} else {
+		(void)printf("%s\n\nSend this request code to your approver:\n%s\n", summary, code);
+	}
+	return CTL_EXIT_OK;
+}
+
+static int read_secret_key(const char *path, unsigned char sk[64])
+{
+	char text[IDG_PASERK_MAX + 8];
+	FILE *f = fopen(path, "re");
+	int r;
+
+	if (!f)
+		return -errno;
+	if (!fgets(text, sizeof(text), f)) {
+		(void)fclose(f);
+		return -EINVAL;
+	}
+	(void)fclose(f);
+	r = idg_paserk_secret_decode(idg_strstrip(text), sk);
+	sodium_memzero(text, sizeof(text));
+	return r;
+}
+
+static int token_approve(struct ctl *ctl, const struct token_options *o)
+{
+	struct idg_token_request req;
+	struct idg_token_claims claims;
+	struct idg_policy *policy = NULL;
+	const struct idg_approver *approver;
+	const struct idg_purpose *purpose;
+	unsigned char sk[64], pk[32];
+	char code[8192], key_id[IDG_PASERK_MAX], until[64], short_id[16];
+	_cleanup_free_ char *token = NULL;
+	struct idg_error err;
+	int r;
+
+	r = operand_text(o->operand, code, sizeof(code), "request code");
+	if (r)
+		return r;
+	if (!o->key_file) {
+		(void)fprintf(stderr, "idguardctl token approve: --key FILE is needed (your k4.secret key file)\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (idg_token_request_decode(code, &req, &err) < 0) {
+		(void)fprintf(stderr, "idguardctl token approve: %s\n", err.message);
+		return CTL_EXIT_FAILED;
+	}
+	r = read_secret_key(o->key_file, sk);
+	if (r < 0) {
+		(void)fprintf(stderr, "idguardctl token approve: cannot use key file %s: %s\n", o->key_file,
+			      r == -EINVAL ? "not a PASERK k4.secret key" : strerror(-r));
+		return CTL_EXIT_FAILED;
+	}
+	memcpy(pk, sk + 32, sizeof(pk));
+	(void)idg_paserk_pid(pk, key_id, sizeof(key_id));
+	r = load_policy(o, true, &policy);
+	if (r) {
+		sodium_memzero(sk, sizeof(sk));
+		return r;
+	}
+	approver = idg_policy_approver_by_key_id(policy, key_id);
+	purpose = idg_policy_purpose(policy, req.purpose);
+	r = CTL_EXIT_FAILED;
+	if (!approver) {
+		(void)fprintf(stderr, "idguardctl token approve: this key (%s) is not registered in approvers.d; "
+				      "workstations would refuse what it signs\n", key_id);
+	} else if (streq(approver->user, req.user)) {
+		(void)fprintf(stderr, "idguardctl token approve: this is your own request (%s): nobody may approve "
+				      "their own; ask another approver\n", req.user);
+	} else if (idg_token_request_check(&req, policy, &err) < 0) {
+		(void)fprintf(stderr, "idguardctl token approve: %s\n", err.message);
+	} else if (!idg_policy_may_approve(approver, purpose)) {
+		(void)fprintf(stderr, "idguardctl token approve: %s may not approve purpose %s\n", approver->id, purpose->id);
+	} else if (idg_token_mint(&req, sk, key_id, (int64_t)time(NULL), &token, &claims) < 0) {
+		(void)fprintf(stderr, "idguardctl token approve: cannot sign the token\n");
+	} else {
+		r = CTL_EXIT_OK;
+	}
+	sodium_memzero(sk, sizeof(sk));
+	if (r) {
+		idg_policy_free(policy);
+		return r;
+	}
+	idg_token_request_short_id(&req, short_id, sizeof(short_id));
+	idg_format_time((uint64_t)claims.exp * 1000000, until, sizeof(until));
+	if (ctl->json) {
+		struct json_object *obj = json_object_new_object();
+
+		json_object_object_add(obj, "ok", json_object_new_boolean(1));
+		json_object_object_add(obj, "token", json_object_new_string(token));
+		json_object_object_add(obj, "token_id", json_object_new_string(claims.jti));
+		json_object_object_add(obj, "request_id", json_object_new_string(short_id));
+		json_object_object_add(obj, "approver", json_object_new_string(approver->id));
+		json_object_object_add(obj, "expires", json_object_new_int64(claims.exp));
+		ctl_print_json(obj);
+		json_object_put(obj);
+	} else {
+		(void)fprintf(stderr, "Approved request %s as %s: %s may use it on %s until %s (token %s).\n", short_id,
+			      approver->id, req.user, req.hostname, until, claims.jti);
+		(void)printf("%s\n", token);
+	}
+	idg_policy_free(policy);
+	return CTL_EXIT_OK;
+}
+
+static int token_redeem(struct ctl *ctl, const struct token_options *o)
+{
+	struct json_object *request, *reply, *grant;
+	char token[9000], until[64];
+	int r;
+
+	r = operand_text(o->operand, token, sizeof(token), "token");
+	if (r)
+		return r;
+	request = json_object_new_object();
+	json_object_object_add(request, "command", json_object_new_string("token-redeem"));
+	json_object_object_add(request, "token", json_object_new_string(token));
+	json_object_object_add(request, "scope", json_object_new_string(o->session ? "session" : "uid"));
+	r = ctl_call(ctl, request, &reply);
+	if (r)
+		return r;
+	json_object_object_get_ex(reply, "grant", &grant);
+	if (ctl->json) {
+		ctl_print_json(reply);
+	} else {
+		idg_format_time((uint64_t)ctl_get_int(grant, "expires_usec", 0), until, sizeof(until));
+		(void)printf("Granted: %s may use %s on this workstation%s until %s.\n"
+			     "Purpose %s, case %s, approved by %s; grant %lld, token %s.\n",
+			     ctl_get_string(grant, "user", "?"), ctl_get_string(grant, "classes", "?"),
+			     o->session ? " in this login session" : "", until, ctl_get_string(grant, "purpose", "?"),
+			     ctl_get_string(grant, "ref", "?"), ctl_get_string(grant, "approver", "?"),
+			     ctl_get_int(grant, "id", 0), ctl_get_string(grant, "token_id", "?"));
+	}
+	json_object_put(reply);
+	return CTL_EXIT_OK;
+}
+
+static int token_list(struct ctl *ctl)
+{
+	struct json_object *request = json_object_new_object(), *reply, *list;
+	char until[64];
+	int r;
+
+	json_object_object_add(request, "command", json_object_new_string("token-list"));
+	r = ctl_call(ctl, request, &reply);
+	if (r)
+		return r;
+	json_object_object_get_ex(reply, "grants", &list);
+	if (ctl->json) {
+		ctl_print_json(reply);
+	} else if (!list || json_object_array_length(list) == 0) {
+		(void)printf("No live tokens.\n");
+	} else {
+		(void)printf("%-6s %-12s %-20s %-20s %-20s %-18s %s\n", "GRANT", "USER", "CLASSES", "UNTIL", "PURPOSE",
+			     "CASE", "APPROVER");
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *g = json_object_array_get_idx(list, i);
+
+			idg_format_time((uint64_t)ctl_get_int(g, "expires_usec", 0), until, sizeof(until));
+			(void)printf("%-6lld %-12s %-20s %-20s %-20s %-18s %s\n", ctl_get_int(g, "id", 0),
+				     ctl_get_string(g, "user", "?"), ctl_get_string(g, "classes", "?"), until,
+				     ctl_get_string(g, "purpose", "?"), ctl_get_string(g, "ref", "?"),
+				     ctl_get_string(g, "approver", "?"));
+		}
+	}
+	json_object_put(reply);
+	return CTL_EXIT_OK;
+}
+
+static int token_revoke(struct ctl *ctl, const struct token_options *o)
+{
+	struct json_object *request, *reply;
+	int r;
+
+	if (!o->operand) {
+		(void)fprintf(stderr, "idguardctl token revoke: give the grant id or token id (see 'idguardctl token list')\n");
+		return CTL_EXIT_USAGE;
+	}
+	request = json_object_new_object();
+	json_object_object_add(request, "command", json_object_new_string("token-revoke"));
+	json_object_object_add(request, "id", json_object_new_string(o->operand));
+	r = ctl_call(ctl, request, &reply);
+	if (r)
+		return r;
+	if (ctl->json)
+		ctl_print_json(reply);
+	else
+		(void)printf("Token %s revoked: its access ended now.\n", o->operand);
+	json_object_put(reply);
+	return CTL_EXIT_OK;
+}
+
+static int token_purposes(struct ctl *ctl, const struct token_options *o)
+{
+	struct idg_policy *policy = NULL;
+	struct json_object *list;
+	char classes[128];
+	int r = load_policy(o, false, &policy);
+
+	if (r)
+		return r;
+	list = json_object_new_array();
+	for (size_t i = 0; i < policy->n_purposes; i++) {
+		const struct idg_purpose *p = &policy->purposes[i];
+
+		idg_class_mask_format(p->class_mask, classes, sizeof(classes));
+		if (ctl->json) {
+			struct json_object *obj = json_object_new_object();
+
+			json_object_object_add(obj, "id", json_object_new_string(p->id));
+			json_object_object_add(obj, "description", json_object_new_string(p->description ? p->description : ""));
+			json_object_object_add(obj, "description_zh_CN",
+					       json_object_new_string(p->description_zh ? p->description_zh : ""));
+			json_object_object_add(obj, "legal_basis", json_object_new_string(p->legal_basis ? p->legal_basis : ""));
+			json_object_object_add(obj, "classes", json_object_new_string(classes));
+			json_object_object_add(obj, "max_minutes", json_object_new_int((int)p->max_minutes));
+			json_object_object_add(obj, "example", json_object_new_boolean(p->example));
+			json_object_array_add(list, obj);
+		} else {
+			(void)printf("%s%s\n  %s\n  %s\n  classes: %s; at most %u minutes\n  legal basis: %s\n\n", p->id,
+				     p->example ? " (example)" : "", p->description ? p->description : "",
+				     p->description_zh ? p->description_zh : "", classes, p->max_minutes,
+				     p->legal_basis ? p->legal_basis : "-");
+		}
+	}
+	if (ctl->json) {
+		struct json_object *obj = json_object_new_object();
+
+		json_object_object_add(obj, "ok", json_object_new_boolean(1));
+		json_object_object_add(obj, "purposes", list);
+		ctl_print_json(obj);
+		json_object_put(obj);
+	} else {
+		json_object_put(list);
+		if (!policy->n_purposes)
+			(void)printf("The policy defines no purposes: no token can be approved.\n");
+	}
+	idg_policy_free(policy);
+	return CTL_EXIT_OK;
+}
+
+int ctl_token(const struct ctl *ctl_in, int argc, char **argv)
+{
+	struct token_options o = { 0 };
+	struct ctl ctl = *ctl_in;
+	const char *action;
+	int r;
+
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		(void)fputs(token_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CTL_EXIT_USAGE : CTL_EXIT_OK;
+	}
+	action = argv[1];
+	r = parse_options(&ctl, argc - 1, argv + 1, &o);
+	if (r)
+		return CTL_OPTIONS_EXIT(r);
+	if (streq(action, "request"))
+		return token_request(&ctl, &o);
+	if (streq(action, "approve"))
+		return token_approve(&ctl, &o);
+	if (streq(action, "redeem"))
+		return token_redeem(&ctl, &o);
+	if (streq(action, "list"))
+		return token_list(&ctl);
+	if (streq(action, "revoke"))
+		return token_revoke(&ctl, &o);
+	if (streq(action, "purposes"))
+		return token_purposes(&ctl, &o);
+	(void)fprintf(stderr, "idguardctl token: unknown action '%s' (request, approve, redeem, list, revoke, purposes)\n",
+		      action);
+	return CTL_EXIT_USAGE;
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The purpose-token commands: redeem (a clerk turns an approved token into a
+ * grant on this workstation), list, and revoke. Every refusal leaves a
+ * "token rejected" record with the reason and what the token claimed, never
+ * its signature; every redemption and revocation is on the record too.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <pwd.h>
+
+#include "describe.h"
+#include "names.h"
+#include "protocol.h"
+#include "store.h"
+#include "token.h"
+
+static const char *get_string(struct json_object *request, const char *field, const char *fallback)
+{
+	struct json_object *value;
+
+	if (!json_object_object_get_ex(request, field, &value))
+		return fallback;
+	return json_object_get_string(value);
+}
+
+/* The audit session of the peer, or -1 when it has none. */
+static int64_t peer_session(pid_t pid)
+{
+	char path[64];
+	unsigned long long session;
+	FILE *f;
+	int n;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/sessionid", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu", &session);
+	(void)fclose(f);
+	return n == 1 && session != 0xffffffffull ? (int64_t)session : -1;
+}
+
+static void send_rejected(struct daemon *d, const struct ucred *cred, const char *user,
+			  enum idg_token_rejection reason, const char *why, const struct idg_token_claims *claims,
+			  const struct idg_approver *approver)
+{
+	struct idg_record rec;
+
+	idg_record_init(&rec, IDG_MSG_TOKEN_REJECTED, LOG_WARNING);
+	idg_record_add(&rec, "MESSAGE", "Refused a purpose token from %s (uid %u): %s", user, cred->uid, why);
+	idg_record_add(&rec, "OBJECT_PID", "%d", (int)cred->pid);
+	idg_record_add(&rec, "IDGUARD_REJECT_REASON", "%s", idg_token_rejection_name(reason));
+	idg_record_add(&rec, "IDGUARD_USER", "%s", user);
+	idg_record_add(&rec, "IDGUARD_UID", "%u", cred->uid);
+	/* What the token claimed: enough to investigate, no signature. */
+	if (claims->jti[0])
+		idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", claims->jti);
+	if (claims->pur[0])
+		idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", claims->pur);
+	if (claims->ref[0])
+		idg_record_add(&rec, "IDGUARD_REF", "%s", claims->ref);
+	if (claims->sub[0])
+		idg_record_add(&rec, "IDGUARD_TOKEN_USER", "%s", claims->sub);
+	if (approver)
+		idg_record_add(&rec, "IDGUARD_APPROVER", "%s", approver->id);
+	if (claims->kid[0])
+		idg_record_add(&rec, "IDGUARD_KEY_ID", "%s", claims->kid);
+	daemon_send(d, &rec);
+}
+
+static void send_redeemed(struct daemon *d, const struct ucred *cred, const struct idg_grant_info *g)
+{
+	struct idg_record rec;
+	char classes[128], until[64];
+
+	idg_class_mask_format(g->class_mask, classes, sizeof(classes));
+	idg_format_time(g->expires_usec, until, sizeof(until));
+	idg_record_init(&rec, IDG_MSG_TOKEN_REDEEMED, LOG_NOTICE);
+	idg_record_add(&rec, "MESSAGE",
+		       "%s (uid %u) redeemed token %s for %s, case %s, approved by %s: %s%s until %s (grant %llu)",
+		       g->user, g->uid, g->token_id, g->purpose, g->ref, g->approver, classes,
+		       g->scope == IDG_SCOPE_SESSION ? " in this login session" : "", until, (unsigned long long)g->id);
+	idg_record_add(&rec, "OBJECT_PID", "%d", (int)cred->pid);
+	idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", g->token_id);
+	idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", g->purpose);
+	idg_record_add(&rec, "IDGUARD_REF", "%s", g->ref);
+	idg_record_add(&rec, "IDGUARD_APPROVER", "%s", g->approver);
+	idg_record_add(&rec, "IDGUARD_USER", "%s", g->user);
+	idg_record_add(&rec, "IDGUARD_UID", "%u", g->uid);
+	idg_record_add(&rec, "IDGUARD_CLASS", "%s", classes);
+	idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)g->id);
+	idg_record_add(&rec, "IDGUARD_SCOPE", "%s", g->scope == IDG_SCOPE_SESSION ? "session" : "uid");
+	if (g->scope == IDG_SCOPE_SESSION)
+		idg_record_add(&rec, "IDGUARD_SESSION", "%u", g->subject);
+	idg_record_add(&rec, "IDGUARD_EXPIRES_USEC", "%llu", (unsigned long long)g->expires_usec);
+	daemon_send(d, &rec);
+}
+
+static struct json_object *refuse(struct daemon *d, const struct ucred *cred, const char *user,
+				  enum idg_token_rejection reason, const char *why, const struct idg_token_claims *claims,
+				  const struct idg_approver *approver)
+{
+	struct json_object *reply = idg_reply_error("token-rejected", why);
+
+	send_rejected(d, cred, user, reason, why, claims, approver);
+	json_object_object_add(reply, "reason", json_object_new_string(idg_token_rejection_name(reason)));
+	return reply;
+}
+
+struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	const char *token = get_string(request, "token", ""), *scope = get_string(request, "scope", "uid");
+	struct idg_grant_info g = { .scope = IDG_SCOPE_UID, .added_by_uid = cred->uid };
+	const struct idg_approver *approver = NULL;
+	struct idg_token_claims claims;
+	enum idg_token_rejection reason;
+	struct idg_error err = { "" };
+	struct json_object *reply;
+	char user[64], message[512];
+	int64_t now = (int64_t)(idg_now_realtime_usec() / 1000000), session;
+	int r;
+
+	idg_user_name(cred->uid, user, sizeof(user));
+	if (!streq(scope, "uid") && !streq(scope, "session"))
+		return idg_reply_error("invalid-scope", "scope must be 'uid' or 'session'");
+
+	struct idg_token_context ctx = { .policy = d->policy, .host = d->machine_id, .user = user, .now = now };
+
+	reason = idg_token_check(token, &ctx, &claims, &approver, &err);
+	if (reason != IDG_TOKEN_OK)
+		return refuse(d, cred, user, reason, err.message, &claims, approver);
+	r = idg_store_token_redeemed(d->db, claims.jti);
+	if (r != 0) {
+		(void)snprintf(message, sizeof(message),
+			       r > 0 ? "this token (%s) was already redeemed; a token works once, ask for a new one"
+				     : "cannot check token %s against the redeemed tokens",
+			       claims.jti);
+		if (r < 0)
+			return idg_reply_error("state-error", message);
+		return refuse(d, cred, user, IDG_TOKEN_REPLAYED, message, &claims, approver);
+	}
+
+	if (streq(scope, "session")) {
+		session = peer_session(cred->pid);
+		if (session < 0)
+			return idg_reply_error("invalid-scope", "your process has no audit session; redeem without --session");
+		g.scope = IDG_SCOPE_SESSION;
+		g.subject = (uint32_t)session;
+	} else {
+		g.subject = cred->uid;
+	}
+	g.uid = cred->uid;
+	g.class_mask = claims.class_mask;
+	/* The kernel counts down on the boot clock from now: a wall-clock
+	 * change after this moment can neither lengthen nor shorten it. */
+	g.duration_ns = (uint64_t)(claims.exp - now) * 1000000000ull;
+	(void)snprintf(g.user, sizeof(g.user), "%s", user);
+	(void)snprintf(g.source, sizeof(g.source), "token");
+	(void)snprintf(g.token_id, sizeof(g.token_id), "%s", claims.jti);
+	(void)snprintf(g.purpose, sizeof(g.purpose), "%s", claims.pur);
+	(void)snprintf(g.ref, sizeof(g.ref), "%s", claims.ref);
+	(void)snprintf(g.approver, sizeof(g.approver), "%s", approver->id);
+
+	if (idg_grants_add(d->grants, &g, &err) < 0)
+		return idg_reply_error("state-error", err.message);
+	r = idg_store_record_token(d->db, claims.jti, cred->uid, user, claims.pur, approver->id, g.id);
+	if (r == 0)
+		r = daemon_grants_sync_subject(d, g.scope, g.subject);
+	if (r < 0) {
+		(void)idg_grants_end(d->grants, g.id, "failed", NULL);
+		(void)daemon_grants_sync_subject(d, g.scope, g.subject);
+		(void)snprintf(message, sizeof(message), "cannot record the grant: %s", strerror(-r));
+		return idg_reply_error("state-error", message);
+	}
+	send_redeemed(d, cred, &g);
+	reply = idg_reply_ok();
+	json_object_object_add(reply, "grant", daemon_grant_to_json(&g));
+	return reply;
+}
+
+struct json_object *daemon_token_list(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	struct json_object *reply = idg_reply_ok(), *list = json_object_new_array();
+	bool sees_all = cred->uid == 0;
+	char user[64];
+
+	/* Approver-administrators see every token, like root. */
+	idg_user_name(cred->uid, user, sizeof(user));
+	for (size_t i = 0; i < d->policy->n_approvers; i++)
+		sees_all |= d->policy->approvers[i].admin && streq(d->policy->approvers[i].user, user);
+	for (size_t i = 0; i < idg_grants_count(d->grants); i++) {
+		const struct idg_grant_info *g = idg_grants_at(d->grants, i);
+
+		if (streq(g->source, "token") && (sees_all || g->uid == cred->uid))
+			json_object_array_add(list, daemon_grant_to_json(g));
+	}
+	json_object_object_add(reply, "grants", list);
+	return reply;
+}
+
+/* The grant a revoke names: its grant id, or its token id. */
+static const struct idg_grant_info *find_grant(struct daemon *d, const char *id)
+{
+	uint64_t number;
+
+	for (size_t i = 0; i < idg_grants_count(d->grants); i++) {
+		const struct idg_grant_info *g = idg_grants_at(d->grants, i);
+
+		if (streq(g->source, "token") &&
+		    (streq(g->token_id, id) || (idg_parse_uint(id, UINT64_MAX, &number) == 0 && g->id == number)))
+			return g;
+	}
+	return NULL;
+}
+
+struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	const char *id = get_string(request, "id", "");
+	const struct idg_grant_info *found = find_grant(d, id);
+	struct idg_grant_info g;
+	struct idg_record rec;
+	char user[64], classes[128], message[256];
+	const char *role = NULL;
+	int r;
+
+	if (!found) {
+		(void)snprintf(message, sizeof(message), "no live token grant has id %s (see 'idguardctl token list')", id);
+		return idg_reply_error("not-found", message);
+	}
+	idg_user_name(cred->uid, user, sizeof(user));
+	if (cred->uid == 0)
+		role = "administrator";
+	else if (found->uid == cred->uid)
+		role = "holder";
+	for (size_t i = 0; !role && i < d->policy->n_approvers; i++)
+		if (d->policy->approvers[i].admin && streq(d->policy->approvers[i].user, user))
+			role = "approver-administrator";
+	if (!role)
+		return idg_reply_error("permission-denied",
+				       "only the token's holder, an approver-administrator or root may revoke it");
+
+	r = daemon_grant_end(d, found->id, "revoked", &g);
+	if (r == -ENOENT || r == -EIO)
+		return idg_reply_error("state-error", "cannot record the revocation in the state database");
+	idg_class_mask_format(g.class_mask, classes, sizeof(classes));
+	idg_record_init(&rec, IDG_MSG_TOKEN_REVOKED, LOG_NOTICE);
+	idg_record_add(&rec, "MESSAGE", "%s (uid %u, %s) revoked token %s of %s (uid %u) for %s, case %s: %s is refused again",
+		       user, cred->uid, role, g.token_id, g.user, g.uid, g.purpose, g.ref, classes);
+	idg_record_add(&rec, "OBJECT_PID", "%d", (int)cred->pid);
+	idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", g.token_id);
+	idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)g.id);
+	idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", g.purpose);
+	idg_record_add(&rec, "IDGUARD_REF", "%s", g.ref);
+	idg_record_add(&rec, "IDGUARD_APPROVER", "%s", g.approver);
+	idg_record_add(&rec, "IDGUARD_USER", "%s", g.user);
+	idg_record_add(&rec, "IDGUARD_UID", "%u", g.uid);
+	idg_record_add(&rec, "IDGUARD_CLASS", "%s", classes);
+	idg_record_add(&rec, "IDGUARD_REVOKED_BY", "%s", user);
+	idg_record_add(&rec, "IDGUARD_REVOKED_BY_UID", "%u", cred->uid);
+	daemon_send(d, &rec);
+	if (r < 0) {
+		(void)snprintf(message, sizeof(message), "revoked, but the kernel could not be updated: %s", strerror(-r));
+		return idg_reply_error("kernel-error", message);
+	}
+	return idg_reply_ok();
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared between policy.c (the INI grammar, files and merging) and
+ * purposes.c (the [Purpose] and [Approver] sections). Not for other modules.
+ */
+#ifndef IDG_POLICY_INTERNAL_H
+#define IDG_POLICY_INTERNAL_H
+
+#include "diag.h"
+#include "policy.h"
+
+/* Where a key was written, for diagnostics. */
+struct idg_parse_site {
+	struct idg_diags *diags;
+	const char *file;
+	unsigned line;
+};
+
+/* Get-or-create the section for id. Returns 0 with *ret set, 1 when id is
+ * not acceptable (already reported), -ENOMEM. */
+int idg_purpose_section(struct idg_policy *policy, const char *id, const struct idg_parse_site *site,
+			struct idg_purpose **ret);
+int idg_approver_section(struct idg_policy *policy, const char *id, const struct idg_parse_site *site,
+			 struct idg_approver **ret);
+
+/* One key of a [Purpose] / [Approver] section; problems are reported at
+ * site. Returns 0 or -ENOMEM. */
+int idg_purpose_key(struct idg_purpose *purpose, const char *name, const char *value,
+		    const struct idg_parse_site *site);
+int idg_approver_key(struct idg_approver *approver, const char *name, const char *value,
+		     const struct idg_parse_site *site);
+
+void idg_purposes_free(struct idg_policy *policy);
+
+#endif

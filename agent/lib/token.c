@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Purpose tokens: requests, minting, and the checks a token must pass before
+ * it becomes a grant (see token.h). The messages are for the clerk at the
+ * counter: each says what is wrong and what to do.
+ */
+#include "token.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <sodium.h>
+#include <time.h>
+
+#include "idnumber.h"
+#include "names.h"
+#include "paseto.h"
+#include "util.h"
+
+static const char *const rejection_names[] = {
+	[IDG_TOKEN_OK] = "ok",
+	[IDG_TOKEN_MALFORMED] = "malformed",
+	[IDG_TOKEN_UNKNOWN_APPROVER] = "unknown-approver",
+	[IDG_TOKEN_BAD_SIGNATURE] = "bad-signature",
+	[IDG_TOKEN_UNKNOWN_PURPOSE] = "unknown-purpose",
+	[IDG_TOKEN_APPROVER_NOT_ALLOWED] = "approver-not-allowed",
+	[IDG_TOKEN_SELF_APPROVED] = "self-approved",
+	[IDG_TOKEN_WRONG_HOST] = "wrong-host",
+	[IDG_TOKEN_WRONG_USER] = "wrong-user",
+	[IDG_TOKEN_NOT_YET_VALID] = "not-yet-valid",
+	[IDG_TOKEN_EXPIRED] = "expired",
+	[IDG_TOKEN_TOO_LONG] = "too-long",
+	[IDG_TOKEN_CLASS_NOT_ALLOWED] = "class-not-allowed",
+	[IDG_TOKEN_REF_ID_NUMBER] = "ref-id-number",
+	[IDG_TOKEN_REPLAYED] = "replayed",
+};
+
+const char *idg_token_rejection_name(enum idg_token_rejection reason)
+{
+	return (unsigned)reason < ARRAY_SIZE(rejection_names) ? rejection_names[reason] : "unknown";
+}
+
+int idg_machine_id(char buf[IDG_HOST_ID_MAX])
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/machine-id", "re");
+	size_t len;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, IDG_HOST_ID_MAX, f))
+		return -EIO;
+	buf[strcspn(buf, "\n")] = '\0';
+	len = strlen(buf);
+	if (len != 32 || strspn(buf, "0123456789abcdef") != len)
+		return -EINVAL;
+	return 0;
+}
+
+int idg_rfc3339_parse(const char *text, int64_t *ret)
+{
+	struct tm tm = { 0 };
+	int year, month, day, hour, minute, second, consumed = 0;
+	const char *p;
+	long offset = 0;
+	time_t t;
+
+	if (sscanf(text, "%4d-%2d-%2d%*[Tt]%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second,
+		   &consumed) != 6 || consumed != 19)
+		return -EINVAL;
+	if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+		return -EINVAL;
+	p = text + consumed;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+		   p[3] == ':' && isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
+		int oh = (p[1] - '0') * 10 + (p[2] - '0'), om = (p[4] - '0') * 10 + (p[5] - '0');
+
+		if (oh > 23 || om > 59)
+			return -EINVAL;
+		offset = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
+		p += 6;
+	} else {
+		return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = month - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = minute;
+	tm.tm_sec = second;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != day)
+		return -EINVAL;
+	*ret = (int64_t)t - offset;
+	return 0;
+}
+
+void idg_rfc3339_format(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		(void)snprintf(buf, size, "1970-01-01T00:00:00Z");
+}
+
+/* Local "HH:MM" (or "YYYY-MM-DD HH:MM" when not today) for a clerk. */
+static void clock_text(int64_t t, int64_t now, char *buf, size_t size)
+{
+	time_t tt = (time_t)t, tn = (time_t)now;
+	struct tm tm, today;
+
+	if (!localtime_r(&tt, &tm) || !localtime_r(&tn, &today)) {
+		(void)snprintf(buf, size, "@%lld", (long long)t);
+		return;
+	}
+	if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
+		(void)strftime(buf, size, "%H:%M", &tm);
+	else
+		(void)strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* A reference goes into logs: printable, bounded, and never card data. */
+static int check_ref(const char *ref, struct idg_error *err)
+{
+	if (!*ref)
+		return idg_error_set(err, -EINVAL, "the case reference is empty");
+	if (strlen(ref) >= IDG_REF_MAX)
+		return idg_error_set(err, -EINVAL, "the case reference is longer than %d characters", IDG_REF_MAX - 1);
+	for (const char *c = ref; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return idg_error_set(err, -EINVAL, "the case reference contains control characters");
+	if (idg_contains_id_number(ref))
+		return idg_error_set(err, -EPERM,
+				     "the case reference looks like a resident ID number; use the case or file number "
+				     "instead (card data must not reach the logs)");
+	return 0;
+}
+
+int idg_token_request_check(const struct idg_token_request *req, const struct idg_policy *policy,
+			    struct idg_error *err)
+{
+	const struct idg_purpose *purpose = idg_policy_purpose(policy, req->purpose);
+	char classes[128];
+	uint32_t extra;
+	int r;
+
+	if (!purpose)
+		return idg_error_set(err, -ENOENT, "purpose '%s' is not in the policy (see 'idguardctl token purposes')",
+				     req->purpose);
+	extra = req->class_mask & ~purpose->class_mask;
+	if (extra) {
+		idg_class_mask_format(extra, classes, sizeof(classes));
+		return idg_error_set(err, -EPERM, "purpose %s does not allow %s", purpose->id, classes);
+	}
+	if (!req->class_mask)
+		return idg_error_set(err, -EINVAL, "no device class requested");
+	if (req->minutes == 0 || req->minutes > purpose->max_minutes)
+		return idg_error_set(err, -ERANGE, "purpose %s allows at most %u minutes, not %u", purpose->id,
+				     purpose->max_minutes, req->minutes);
+	r = check_ref(req->ref, err);
+	if (r < 0)
+		return r;
+	return 0;
+}
+
+static struct json_object *classes_array(uint32_t mask)
+{
+	struct json_object *array = json_object_new_array();
+
+	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++)
+		if (mask & (1u << c))
+			json_object_array_add(array, json_object_new_string(idg_class_name(c)));
+	return array;
+}
+
+static int classes_from_array(struct json_object *array, uint32_t *ret_mask)
+{
+	uint32_t mask = 0;
+	size_t n;
+
+	if (!json_object_is_type(array, json_type_array))
+		return -EINVAL;
+	n = json_object_array_length(array);
+	if (n == 0 || n > IDG_CLASS_COUNT)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(array, i);
+		int class_id;
+
+		if (!json_object_is_type(item, json_type_string))
+			return -EINVAL;
+		class_id = idg_class_from_name(json_object_get_string(item));
+		if (!class_id)
+			return -EINVAL;
+		mask |= 1u << class_id;
+	}
+	*ret_mask = mask;
+	return 0;
+}
+
+/* Copies a string member into buf; -EINVAL when missing, not a string,
+ * empty, too long, or holding control characters. */
+static int get_text(struct json_object *obj, const char *key, char *buf, size_t size)
+{
+	struct json_object *value;
+	const char *s;
+
+	if (!json_object_object_get_ex(obj, key, &value) || !json_object_is_type(value, json_type_string))
+		return -EINVAL;
+	s = json_object_get_string(value);
+	if (!*s || strlen(s) >= size || strlen(s) != (size_t)json_object_get_string_len(value))
+		return -EINVAL;
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return -EINVAL;
+	strcpy(buf, s);
+	return 0;
+}
+
+static int get_time(struct json_object *obj, const char *key, int64_t *ret)
+{
+	char text[64];
+
+	if (get_text(obj, key, text, sizeof(text)) < 0)
+		return -EINVAL;
+	return idg_rfc3339_parse(text, ret);
+}
+
+static void random_hex_id(char *buf, size_t size)
+{
+	unsigned char bytes[16];
+
+	randombytes_buf(bytes, sizeof(bytes));
+	(void)sodium_bin2hex(buf, size, bytes, sizeof(bytes));
+}
+
+int idg_token_request_encode(const struct idg_token_request *req, char **ret_code)
+{
+	struct json_object *obj = json_object_new_object();
+	char iat[32], *encoded;
+	const char *json;
+	size_t len, encoded_len;
+
+	if (!obj || sodium_init() < 0)
+		return -ENOMEM;
+	idg_rfc3339_format(req->created, iat, sizeof(iat));
+	json_object_object_add(obj, "v", json_object_new_int(1));
+	json_object_object_add(obj, "rid", json_object_new_string(req->id));
+	json_object_object_add(obj, "sub", json_object_new_string(req->user));
+	json_object_object_add(obj, "host", json_object_new_string(req->host));
+	json_object_object_add(obj, "hostname", json_object_new_string(req->hostname));
+	json_object_object_add(obj, "pur", json_object_new_string(req->purpose));
+	json_object_object_add(obj, "ref", json_object_new_string(req->ref));
+	json_object_object_add(obj, "cls", classes_array(req->class_mask));
+	json_object_object_add(obj, "min", json_object_new_int((int)req->minutes));
+	json_object_object_add(obj, "iat", json_object_new_string(iat));
+	json = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	len = strlen(json);
+	encoded_len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	encoded = malloc(strlen(IDG_REQUEST_PREFIX) + encoded_len);
+	if (!encoded) {
+		json_object_put(obj);
+		return -ENOMEM;
+	}
+	strcpy(encoded, IDG_REQUEST_PREFIX);
+	(void)sodium_bin2base64(encoded + strlen(IDG_REQUEST_PREFIX), encoded_len, (const unsigned char *)json, len,
+				sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	json_object_put(obj);
+	*ret_code = encoded;
+	return 0;
+}
+
+int idg_token_request_decode(const char *code, struct idg_token_request *ret, struct idg_error *err)
+{
+	size_t prefix = strlen(IDG_REQUEST_PREFIX), len, bin_len;
+	struct idg_token_request req = { 0 };
+	struct json_object *obj, *value;
+	_cleanup_free_ unsigned char *bin = NULL;
+	int64_t minutes;
+	int r = -EINVAL;
+
+	if (strncmp(code, IDG_REQUEST_PREFIX, prefix))
+		return idg_error_set(err, -EINVAL, "not a request code: it should start with '%s'", IDG_REQUEST_PREFIX);
+	len = strlen(code + prefix);
+	if (len > 4096)
+		return idg_error_set(err, -EMSGSIZE, "the request code is too long");
+	bin = malloc(len + 1);
+	if (!bin || sodium_init() < 0)
+		return idg_error_set(err, -ENOMEM, "out of memory");
+	if (sodium_base642bin(bin, len, code + prefix, len, NULL, &bin_len, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return idg_error_set(err, -EINVAL, "the request code is damaged (not base64url); copy it again");
+	bin[bin_len] = '\0';
+	obj = json_tokener_parse((const char *)bin);
+	if (!obj || !json_object_is_type(obj, json_type_object))
+		goto bad;
+	if (!json_object_object_get_ex(obj, "v", &value) || json_object_get_int(value) != 1)
+		goto bad;
+	if (get_text(obj, "rid", req.id, sizeof(req.id)) < 0 || get_text(obj, "sub", req.user, sizeof(req.user)) < 0 ||
+	    get_text(obj, "host", req.host, sizeof(req.host)) < 0 ||
+	    get_text(obj, "hostname", req.hostname, sizeof(req.hostname)) < 0 ||
+	    get_text(obj, "pur", req.purpose, sizeof(req.purpose)) < 0 ||
+	    get_text(obj, "ref", req.ref, sizeof(req.ref)) < 0 || get_time(obj, "iat", &req.created) < 0)
+		goto bad;
+	if (!json_object_object_get_ex(obj, "cls", &value) || classes_from_array(value, &req.class_mask) < 0)
+		goto bad;
+	if (!json_object_object_get_ex(obj, "min", &value) || !json_object_is_type(value, json_type_int))
+		goto bad;
+	minutes = json_object_get_int64(value);
+	if (minutes < 1 || minutes > 100000)
+		goto bad;
+	req.minutes = (uint32_t)minutes;
+	r = 0;
+bad:
+	json_object_put(obj);
+	if (r < 0)
+		return idg_error_set(err, r, "the request code is damaged (its contents do not make sense); copy it again");
+	*ret = req;
+	return 0;
+}
+
+void idg_token_request_short_id(const struct idg_token_request *req, char *buf, size_t size)
+{
+	(void)snprintf(buf, size, "%.4s-%.4s", req->id, strlen(req->id) > 4 ? req->id + 4 : "");
+	for (char *c = buf; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+}
+
+void idg_token_request_summary(const struct idg_token_request *req, const struct idg_policy *policy, char *buf,
+			       size_t size)
+{
+	const struct idg_purpose *purpose = idg_policy_purpose(policy, req->purpose);
+	char classes[128], short_id[16];
+
+	idg_class_mask_format(req->class_mask, classes, sizeof(classes));
+	idg_token_request_short_id(req, short_id, sizeof(short_id));
+	(void)snprintf(buf, size, "Request %s: %s on %s asks to use %s for %u minute%s for %s%s%s%s, case %s.", short_id,
+		       req->user, req->hostname, classes, req->minutes, req->minutes == 1 ? "" : "s", req->purpose,
+		       purpose && purpose->description ? " (" : "",
+		       purpose && purpose->description ? purpose->description : "",
+		       purpose && purpose->description ? ")" : "", req->ref);
+}
+
+int idg_token_mint(const struct idg_token_request *req, const unsigned char secret_key[64], const char *key_id,
+		   int64_t now, char **ret_token, struct idg_token_claims *ret_claims)
+{
+	struct idg_token_claims claims = { 0 };
+	struct json_object *obj, *footer;
+	char iat[32], nbf[32], exp[32];
+	int r;
+
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	random_hex_id(claims.jti, sizeof(claims.jti));
+	(void)snprintf(claims.sub, sizeof(claims.sub), "%s", req->user);
+	(void)snprintf(claims.host, sizeof(claims.host), "%s", req->host);
+	(void)snprintf(claims.pur, sizeof(claims.pur), "%s", req->purpose);
+	(void)snprintf(claims.ref, sizeof(claims.ref), "%s", req->ref);
+	(void)snprintf(claims.rid, sizeof(claims.rid), "%s", req->id);
+	(void)snprintf(claims.kid, sizeof(claims.kid), "%s", key_id);
+	claims.class_mask = req->class_mask;
+	claims.iat = claims.nbf = now;
+	claims.exp = now + (int64_t)req->minutes * 60;
+	idg_rfc3339_format(claims.iat, iat, sizeof(iat));
+	idg_rfc3339_format(claims.nbf, nbf, sizeof(nbf));
+	idg_rfc3339_format(claims.exp, exp, sizeof(exp));
+
+	obj = json_object_new_object();
+	footer = json_object_new_object();
+	if (!obj || !footer) {
+		json_object_put(obj);
+		json_object_put(footer);
+		return -ENOMEM;
+	}
+	json_object_object_add(obj, "jti", json_object_new_string(claims.jti));
+	json_object_object_add(obj, "sub", json_object_new_string(claims.sub));
+	json_object_object_add(obj, "host", json_object_new_string(claims.host));
+	json_object_object_add(obj, "pur", json_object_new_string(claims.pur));
+	json_object_object_add(obj, "ref", json_object_new_string(claims.ref));
+	json_object_object_add(obj, "cls", classes_array(claims.class_mask));
+	json_object_object_add(obj, "rid", json_object_new_string(claims.rid));
+	json_object_object_add(obj, "iat", json_object_new_string(iat));
+	json_object_object_add(obj, "nbf", json_object_new_string(nbf));
+	json_object_object_add(obj, "exp", json_object_new_string(exp));
+	json_object_object_add(footer, "kid", json_object_new_string(key_id));
+	{
+		const char *payload = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+
+		r = idg_paseto_sign(secret_key, payload, strlen(payload),
+				    json_object_to_json_string_ext(footer, JSON_C_TO_STRING_PLAIN), NULL, ret_token);
+	}
+	json_object_put(obj);
+	json_object_put(footer);
+	if (r == 0 && ret_claims)
+		*ret_claims = claims;
+	return r;
+}
+
+static enum idg_token_rejection reject(struct idg_error *err, enum idg_token_rejection reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum idg_token_rejection reject(struct idg_error *err, enum idg_token_rejection reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		(void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return reason;
+}
+
+/* Reads the key id from the (still unverified) footer. */
+static int read_kid(const char *token, char *kid, size_t size, struct idg_error *err)
+{
+	_cleanup_free_ char *footer = NULL;
+	struct json_object *obj;
+	int r;
+
+	r = idg_paseto_footer(token, &footer, err);
+	if (r < 0)
+		return r;
+	obj = json_tokener_parse(footer);
+	r = obj && json_object_is_type(obj, json_type_object) ? get_text(obj, "kid", kid, size) : -EINVAL;
+	json_object_put(obj);
+	return r;
+}
+
+static int read_claims(const char *payload, struct idg_token_claims *c)
+{
+	struct json_object *obj = json_tokener_parse(payload), *value;
+	int r = -EINVAL;
+
+	if (!obj || !json_object_is_type(obj, json_type_object))
+		goto out;
+	if (get_text(obj, "jti", c->jti, sizeof(c->jti)) < 0 || get_text(obj, "sub", c->sub, sizeof(c->sub)) < 0 ||
+	    get_text(obj, "host", c->host, sizeof(c->host)) < 0 || get_text(obj, "pur", c->pur, sizeof(c->pur)) < 0)
+		goto out;
+	/* ref is read on its own: its absence and its content have their own messages. */
+	if (get_text(obj, "ref", c->ref, sizeof(c->ref)) < 0)
+		c->ref[0] = '\0';
+	if (json_object_object_get_ex(obj, "rid", &value) && get_text(obj, "rid", c->rid, sizeof(c->rid)) < 0)
+		goto out;
+	if (!json_object_object_get_ex(obj, "cls", &value) || classes_from_array(value, &c->class_mask) < 0)
+		goto out;
+	if (get_time(obj, "iat", &c->iat) < 0 || get_time(obj, "nbf", &c->nbf) < 0 || get_time(obj, "exp", &c->exp) < 0)
+		goto out;
+	r = 0;
+out:
+	json_object_put(obj);
+	return r;
+}
+
+enum idg_token_rejection idg_token_check(const char *token, const struct idg_token_context *ctx,
+					 struct idg_token_claims *ret_claims,
+					 const struct idg_approver **ret_approver, struct idg_error *err)
+{
+	struct idg_token_claims c = { 0 };
+	const struct idg_approver *approver;
+	const struct idg_purpose *purpose;
+	_cleanup_free_ char *payload = NULL;
+	struct idg_error inner;
+	char when[64], classes[128];
+	size_t payload_len;
+	uint32_t extra;
+	int r;
+
+	*ret_approver = NULL;
+	memset(ret_claims, 0, sizeof(*ret_claims));
+	if (read_kid(token, c.kid, sizeof(c.kid), &inner) < 0)
+		return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again",
+			      inner.message[0] ? inner.message : "no key id in its footer");
+	/* What the token claims, for the journal even when refused. */
+	if (idg_paseto_payload_unverified(token, &payload, &inner) == 0) {
+		(void)read_claims(payload, &c);
+		if (idg_contains_id_number(c.ref))
+			(void)snprintf(c.ref, sizeof(c.ref), "[withheld: looks like an ID number]");
+		free(payload);
+		payload = NULL;
+	}
+	*ret_claims = c;
+
+	approver = idg_policy_approver_by_key_id(ctx->policy, c.kid);
+	if (!approver)
+		return reject(err, IDG_TOKEN_UNKNOWN_APPROVER,
+			      "the token was signed with a key this workstation does not know (key id %s); ask an approver "
+			      "registered here",
+			      c.kid);
+	*ret_approver = approver;
+	r = idg_paseto_verify(approver->public_key, token, NULL, &payload, &payload_len, &inner);
+	if (r == -EBADMSG)
+		return reject(err, IDG_TOKEN_BAD_SIGNATURE,
+			      "the token's signature does not verify: it was altered, or not signed by %s's key",
+			      approver->id);
+	if (r < 0)
+		return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again",
+			      inner.message);
+	memset(&c, 0, sizeof(c));
+	(void)snprintf(c.kid, sizeof(c.kid), "%s", ret_claims->kid);
+	if (read_claims(payload, &c) < 0) {
+		*ret_claims = c;
+		return reject(err, IDG_TOKEN_MALFORMED,
+			      "the token's claims are incomplete (jti, sub, host, pur, ref, cls, iat, nbf and exp are needed)");
+	}
+	if (!c.ref[0] || idg_contains_id_number(c.ref)) {
+		bool id_number = c.ref[0] != '\0';
+
+		(void)snprintf(c.ref, sizeof(c.ref), "%s", id_number ? "[withheld: looks like an ID number]" : "");
+		*ret_claims = c;
+		if (id_number)
+			return reject(err, IDG_TOKEN_REF_ID_NUMBER,
+				      "the token's case reference looks like a resident ID number; card data must not "
+				      "reach the logs, so ask for a new token with the case or file number");
+		return reject(err, IDG_TOKEN_MALFORMED, "the token has no case reference (ref)");
+	}
+	*ret_claims = c;
+
+	purpose = idg_policy_purpose(ctx->policy, c.pur);
+	if (!purpose)
+		return reject(err, IDG_TOKEN_UNKNOWN_PURPOSE, "purpose '%s' is not in this workstation's policy", c.pur);
+	if (!idg_policy_may_approve(approver, purpose))
+		return reject(err, IDG_TOKEN_APPROVER_NOT_ALLOWED, "%s may not approve purpose %s; ask an approver who may",
+			      approver->id, purpose->id);
+	if (streq(approver->user, c.sub))
+		return reject(err, IDG_TOKEN_SELF_APPROVED,
+			      "this token was approved by %s for %s: nobody may approve their own request", approver->user,
+			      c.sub);
+	if (!streq(c.host, ctx->host))
+		return reject(err, IDG_TOKEN_WRONG_HOST,
+			      "this token is for another workstation (machine id %s); it can only be redeemed there",
+			      c.host);
+	if (!streq(c.sub, ctx->user))
+		return reject(err, IDG_TOKEN_WRONG_USER, "this token was approved for %s; you are %s", c.sub, ctx->user);
+	if (c.exp <= c.nbf)
+		return reject(err, IDG_TOKEN_MALFORMED, "the token expires before it becomes valid");
+	if (c.nbf > ctx->now + IDG_TOKEN_LEEWAY_SECONDS) {
+		clock_text(c.nbf, ctx->now, when, sizeof(when));
+		return reject(err, IDG_TOKEN_NOT_YET_VALID,
+			      "this token is not valid before %s; check this workstation's clock", when);
+	}
+	if (c.exp <= ctx->now) {
+		clock_text(c.exp, ctx->now, when, sizeof(when));
+		return reject(err, IDG_TOKEN_EXPIRED, "this token expired at %s; ask for a new one", when);
+	}
+	if (c.exp - c.nbf > (int64_t)purpose->max_minutes * 60)
+		return reject(err, IDG_TOKEN_TOO_LONG,
+			      "this token is valid for %lld minutes, but purpose %s allows at most %u",
+			      (long long)((c.exp - c.nbf + 59) / 60), purpose->id, purpose->max_minutes);
+	extra = c.class_mask & ~purpose->class_mask;
+	if (extra) {
+		idg_class_mask_format(extra, classes, sizeof(classes));
+		return reject(err, IDG_TOKEN_CLASS_NOT_ALLOWED, "purpose %s does not allow %s", purpose->id, classes);
+	}
+	return IDG_TOKEN_OK;
+}
