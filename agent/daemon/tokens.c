@@ -154,8 +154,12 @@ struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cr
 	g.uid = cred->uid;
 	g.class_mask = claims.class_mask;
 	/* The kernel counts down on the boot clock from now: a wall-clock
-	 * change after this moment can neither lengthen nor shorten it. */
-	g.duration_ns = (uint64_t)(claims.exp - now) * 1000000000ull;
+	 * change after this moment can neither lengthen nor shorten it. A clock
+	 * running behind now (within the nbf leeway) must not add time either:
+	 * the grant never outlasts the token's own lifetime. */
+	g.duration_ns = (uint64_t)(claims.exp - now < claims.exp - claims.nbf ? claims.exp - now
+									       : claims.exp - claims.nbf) *
+			1000000000ull;
 	(void)snprintf(g.user, sizeof(g.user), "%s", user);
 	(void)snprintf(g.source, sizeof(g.source), "token");
 	(void)snprintf(g.token_id, sizeof(g.token_id), "%s", claims.jti);

@@ -712,9 +712,9 @@ void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
 	(void)fprintf(out, "# Effective policy merged from:\n");
 	for (size_t i = 0; i < policy->n_files; i++)
 		(void)fprintf(out, "#   %s\n", policy->files[i]);
-	(void)fprintf(out, "\n[Global]\nMode=%s\nRepeatWindow=%llums\nStatsInterval=%us\n",
+	(void)fprintf(out, "\n[Global]\nMode=%s\nRepeatWindow=%llums\nStatsInterval=%us\nOnGrantEnd=%s\n",
 		      idg_mode_name((unsigned)policy->global_mode), (unsigned long long)policy->repeat_window_ms,
-		      policy->stats_interval_sec);
+		      policy->stats_interval_sec, policy->on_grant_end == IDG_GRANT_END_LOG ? "log" : "terminate");
 	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++) {
 		if (!idg_class_from_name(idg_class_name(c)))
 			continue;
@@ -736,4 +736,22 @@ void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
 	for (size_t i = 0; i < policy->n_exempt; i++)
 		(void)fprintf(out, "%s=%s  ; %s:%u\n", policy->exempt[i].is_unit ? "Unit" : "CGroup",
 			      policy->exempt[i].name, policy->exempt[i].file, policy->exempt[i].line);
+	for (size_t i = 0; i < policy->n_purposes; i++) {
+		const struct idg_purpose *p = &policy->purposes[i];
+
+		idg_class_mask_format(p->class_mask, buf, sizeof(buf));
+		(void)fprintf(out, "\n[Purpose %s]  ; %s:%u\n", p->id, p->file, p->line);
+		if (p->example)
+			(void)fprintf(out, "Example=yes\n");
+		(void)fprintf(out, "Description=%s\n", p->description ? p->description : "");
+		if (p->description_zh)
+			(void)fprintf(out, "Description[zh_CN]=%s\n", p->description_zh);
+		if (p->legal_basis)
+			(void)fprintf(out, "LegalBasis=%s\n", p->legal_basis);
+		(void)fprintf(out, "Classes=%s\nMaxMinutes=%u\nApprovers=", buf, p->max_minutes);
+		for (size_t a = 0; a < p->n_approvers; a++)
+			(void)fprintf(out, "%s%s", a ? "," : "", p->approvers[a]);
+		(void)fputc('\n', out);
+	}
+
 }

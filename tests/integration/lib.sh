@@ -53,7 +53,7 @@ setup_env() {
 	T=$(mktemp -d /tmp/idguard-test.XXXXXX)
 	CG=$CG2/idguard-test-$$-$BASHPID
 	mkdir "$CG"
-	mkdir -p "$T/policy" "$T/state" "$T/bpffs"
+	mkdir -p "$T/policy" "$T/state" "$T/bpffs" "$T/approvers"
 	BPFFS=$T/bpffs/idguard
 	SOCK=$T/ctl.sock
 	mknod "$T/cam" c $TEST_MAJOR 0
@@ -77,6 +77,42 @@ setup_env() {
 	Mode=audit
 	Device=char 1:5
 	EOF
+}
+
+# Approvers wang (account-opening only) and li (any purpose, and an
+# approver-administrator), their keys in $T/keys, and the shipped purposes.
+setup_tokens() {
+	mkdir -p "$T/approvers" "$T/keys"
+	"$IDGUARDCTL" key generate --id wang --user idgt-wang --dir "$T/keys" >/dev/null
+	"$IDGUARDCTL" key generate --id li --user idgt-li --dir "$T/keys" >/dev/null
+	printf '[Approver wang]\nUser=idgt-wang\nPublicKey=%s\nPurposes=account-opening\n' \
+		"$(cat "$T/keys/wang.k4.public")" >"$T/approvers/wang.conf"
+	printf '[Approver li]\nUser=idgt-li\nPublicKey=%s\nPurposes=*\nAdmin=yes\n' \
+		"$(cat "$T/keys/li.k4.public")" >"$T/approvers/li.conf"
+	cp "$BUILD/../policy/20-purposes.conf" "$T/policy/"
+}
+
+# as_clerk NAME COMMAND...: as_user, by login name.
+as_clerk() {
+	local name=$1
+	shift
+	as_user "$(id -u "$name")" "$@"
+}
+
+# clerk_ctl NAME ARGS...: idguardctl run by a clerk in the guarded cgroup.
+clerk_ctl() {
+	local name=$1
+	shift
+	as_clerk "$name" "$IDGUARDCTL" --socket "$SOCK" "$@"
+}
+
+# request_and_approve CLERK APPROVER PURPOSE CLASSES MINUTES: prints a token.
+request_and_approve() {
+	local code
+	code=$(clerk_ctl "$1" token request --purpose "$3" --ref CASE-2026-0042 --class "$4" --minutes "$5" \
+		--policy-dir "$T/policy" --json | jq -r .request)
+	"$IDGUARDCTL" token approve "$code" --key "$T/keys/$2.k4.secret" --policy-dir "$T/policy" \
+		--approvers-dir "$T/approvers" 2>/dev/null
 }
 
 # Replaces the test policy with stdin.
@@ -113,7 +149,7 @@ cleanup_env() {
 
 daemon_args() {
 	echo --foreground --cgroup "$CG" --bpffs-dir "$BPFFS" --policy-dir "$T/policy" \
-		--state-dir "$T/state" --socket "$SOCK"
+		--approvers-dir "$T/approvers" --state-dir "$T/state" --socket "$SOCK"
 }
 
 ctl() {
@@ -201,6 +237,10 @@ MSG_POLICY_REJECTED=33a70e7e572f46e3a158f7ea84dd8e61
 MSG_TAMPER=9248df4902834102b2dedf4a8ee85ec9
 MSG_GRANT_ADDED=03ea3c7821fe46ccbc3481e0af3a7056
 MSG_GRANT_REMOVED=6ff8a0ea10164df3ac950645b286e001
+MSG_TOKEN_REDEEMED=60fe6864156b4b3d9c5e283412ab4291
+MSG_TOKEN_REJECTED=3c277bfaf5874c46b82fc59a6661218e
+MSG_TOKEN_REVOKED=4d479a24989b408eba3130061aef94cf
+MSG_HANDLE_ENDED=9d1b644607994bbc93c38b2518339e29
 
 has_records() { # N MESSAGE_ID [MATCH...]
 	local n=$1

@@ -44,9 +44,13 @@ mount --bind "$JOURNAL_DIR" /run/log/journal
 mount --bind "$RUN_DIR/persistent" /var/log/journal
 /lib/systemd/systemd-journald >"$RUN_DIR/journald.log" 2>&1 &
 JOURNALD_PID=$!
+created_users=
 cleanup_run() {
 	kill "$JOURNALD_PID" 2>/dev/null
 	wait "$JOURNALD_PID" 2>/dev/null
+	for user in $created_users; do
+		userdel "$user" 2>/dev/null
+	done
 	rm -rf "$RUN_DIR"
 }
 trap cleanup_run EXIT
@@ -60,6 +64,15 @@ if [ ! -S /run/systemd/journal/socket ]; then
 	exit 1
 fi
 
+# Clerks and approvers of the counter scenario, removed again at the end.
+export TEST_USERS="idgt-alice idgt-bob idgt-wang idgt-li"
+for user in $TEST_USERS; do
+	if ! id "$user" >/dev/null 2>&1; then
+		useradd --system --no-create-home --shell /usr/sbin/nologin "$user" || {
+			echo "FAIL - cannot create test user $user"; echo "0 passed, 1 failed"; exit 1; }
+		created_users="$created_users $user"
+	fi
+done
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 for file in "$HERE"/test_*.sh; do
