@@ -58,12 +58,20 @@ int idg_machine_id(char buf[IDG_HOST_ID_MAX])
 
 int idg_rfc3339_parse(const char *text, int64_t *ret)
 {
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
 	struct tm tm = { 0 };
 	int year, month, day, hour, minute, second, consumed = 0;
 	const char *p;
 	long offset = 0;
 	time_t t;
 
+	/* Digits where digits belong: sscanf alone would take "+1" or "-5". */
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		char c = text[i];
+
+		if (shape[i] == 'd' ? !isdigit((unsigned char)c) : shape[i] == 'T' ? (c != 'T' && c != 't') : c != shape[i])
+			return -EINVAL;
+	}
 	if (sscanf(text, "%4d-%2d-%2d%*[Tt]%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second,
 		   &consumed) != 6 || consumed != 19)
 		return -EINVAL;
@@ -421,6 +429,13 @@ static enum idg_token_rejection reject(struct idg_error *err, enum idg_token_rej
 	return reason;
 }
 
+/* Claims go to the journal even when refused: never with card data. */
+static void withhold_id_number(struct idg_token_claims *c)
+{
+	if (idg_contains_id_number(c->ref))
+		(void)snprintf(c->ref, sizeof(c->ref), "[withheld: looks like an ID number]");
+}
+
 /* Reads the key id from the (still unverified) footer. */
 static int read_kid(const char *token, char *kid, size_t size, struct idg_error *err)
 {
@@ -470,7 +485,7 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 	const struct idg_approver *approver;
 	const struct idg_purpose *purpose;
 	_cleanup_free_ char *payload = NULL;
-	struct idg_error inner;
+	struct idg_error inner = { "" };
 	char when[64], classes[128];
 	size_t payload_len;
 	uint32_t extra;
@@ -484,8 +499,7 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 	/* What the token claims, for the journal even when refused. */
 	if (idg_paseto_payload_unverified(token, &payload, &inner) == 0) {
 		(void)read_claims(payload, &c);
-		if (idg_contains_id_number(c.ref))
-			(void)snprintf(c.ref, sizeof(c.ref), "[withheld: looks like an ID number]");
+		withhold_id_number(&c);
 		free(payload);
 		payload = NULL;
 	}
@@ -509,6 +523,7 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 	memset(&c, 0, sizeof(c));
 	(void)snprintf(c.kid, sizeof(c.kid), "%s", ret_claims->kid);
 	if (read_claims(payload, &c) < 0) {
+		withhold_id_number(&c);
 		*ret_claims = c;
 		return reject(err, IDG_TOKEN_MALFORMED,
 			      "the token's claims are incomplete (jti, sub, host, pur, ref, cls, iat, nbf and exp are needed)");
