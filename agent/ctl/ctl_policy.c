@@ -15,8 +15,8 @@
 #include "watchlist.h"
 
 static const char policy_help[] =
-	"Usage: idguardctl policy check [--policy-dir DIR]... [--json] [FILE...]\n"
-	"       idguardctl policy show  [--policy-dir DIR]... [--json]\n"
+	"Usage: idguardctl policy check [--policy-dir DIR]... [--approvers-dir DIR]... [--json] [FILE...]\n"
+	"       idguardctl policy show  [--policy-dir DIR]... [--approvers-dir DIR]... [--json]\n"
 	"\n"
 	"check  parses FILEs (or, without FILEs, the merged policy directories) and\n"
 	"       reports every problem as FILE:LINE: error|warning: message.\n"
@@ -24,8 +24,10 @@ static const char policy_help[] =
 	"show   prints the merged effective policy, each line with the file and line\n"
 	"       it came from.\n"
 	"\n"
-	"Without --policy-dir, the directories are those idguardd reads by default:\n"
-	"  " IDG_PREFIX "/share/idguard/policy.d, then " IDG_SYSCONFDIR "/idguard/policy.d\n";
+	"Without FILEs, the approver registry is checked too. Without --policy-dir and\n"
+	"--approvers-dir, the directories are those idguardd reads by default:\n"
+	"  " IDG_PREFIX "/share/idguard/policy.d, then " IDG_SYSCONFDIR "/idguard/policy.d\n"
+	"  " IDG_SYSCONFDIR "/idguard/approvers.d\n";
 
 static struct json_object *diags_to_json(const struct idg_diags *diags)
 {
@@ -80,12 +82,13 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "policy-dir", required_argument, NULL, 'd' },
+		{ "approvers-dir", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dirs[16];
-	size_t n_dirs = 0;
+	const char *dirs[16], *approver_dirs[16];
+	size_t n_dirs = 0, n_approver_dirs = 0;
 	struct ctl ctl = *ctl_in;
 	struct idg_diags diags = { 0 };
 	struct idg_policy *policy = NULL;
@@ -114,6 +117,14 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 			}
 			dirs[n_dirs++] = optarg;
 			break;
+		case 'a':
+			if (n_approver_dirs == ARRAY_SIZE(approver_dirs)) {
+				(void)fprintf(stderr, "idguardctl policy: at most %zu --approvers-dir options\n",
+					      ARRAY_SIZE(approver_dirs));
+				return CTL_EXIT_USAGE;
+			}
+			approver_dirs[n_approver_dirs++] = optarg;
+			break;
 		case 'j':
 			ctl.json = true;
 			break;
@@ -129,6 +140,14 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	r = load(dirs, n_dirs, argv + optind, argc - optind, &policy, &diags);
+	/* With the directories (not single files), the approver registry too:
+	 * idguardd refuses a policy whose approvers.d has errors. */
+	if (r == 0 && optind == argc) {
+		static const char *const default_approver_dirs[] = IDG_DEFAULT_APPROVER_DIRS;
+
+		r = idg_policy_load_approvers(policy, n_approver_dirs ? approver_dirs : default_approver_dirs,
+					      n_approver_dirs ? n_approver_dirs : ARRAY_SIZE(default_approver_dirs), &diags);
+	}
 	if (r == 0 && diags.errors == 0)
 		r = idg_watchlist_build(policy, &watches, &diags);
 	if (r < 0) {
