@@ -3,6 +3,7 @@
  * idguardctl key generate: an approver's signing key pair as PASERK files,
  * and the approvers.d entry that registers it on workstations.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -99,10 +100,16 @@ int ctl_key(const struct ctl *ctl_in, int argc, char **argv)
 		(void)fprintf(stderr, "idguardctl key generate: --id is needed (the approver's id, e.g. wang)\n");
 		return CTL_EXIT_USAGE;
 	}
-	if (!*id || strlen(id) >= IDG_NAME_MAX || strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(id) ||
-	    id[0] == '.' || id[0] == '-') {
-		(void)fprintf(stderr, "idguardctl key generate: '%s' is not an approver id (letters, digits, '.', '_', '-')\n", id);
-		return CTL_EXIT_USAGE;
+	/* The same rule approvers.d applies, so the printed entry is valid. */
+	for (const char *name = id; name; name = name == id ? user : NULL) {
+		if (!*name || strlen(name) >= IDG_NAME_MAX || !isalnum((unsigned char)name[0]) ||
+		    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(name)) {
+			(void)fprintf(stderr,
+				      "idguardctl key generate: '%s' is not a name (a letter or digit first, then letters, "
+				      "digits, '.', '_', '-')\n",
+				      name);
+			return CTL_EXIT_USAGE;
+		}
 	}
 	if (idg_paserk_generate(pk, sk) < 0 || idg_paserk_secret_encode(sk, secret_text, sizeof(secret_text)) < 0 ||
 	    idg_paserk_public_encode(pk, public_text, sizeof(public_text)) < 0 ||

@@ -231,6 +231,29 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 		}
 		for (size_t i = 0; i < policy->n_files; i++)
 			json_object_array_add(files, json_object_new_string(policy->files[i]));
+		json_object_object_add(obj, "on_grant_end",
+				       json_object_new_string(policy->on_grant_end == IDG_GRANT_END_LOG ? "log" : "terminate"));
+		{
+			struct json_object *purposes = json_object_new_array();
+
+			for (size_t i = 0; i < policy->n_purposes; i++) {
+				const struct idg_purpose *p = &policy->purposes[i];
+				struct json_object *po = json_object_new_object(), *approvers = json_object_new_array();
+
+				idg_class_mask_format(p->class_mask, spec, sizeof(spec));
+				json_object_object_add(po, "id", json_object_new_string(p->id));
+				json_object_object_add(po, "classes", json_object_new_string(spec));
+				json_object_object_add(po, "max_minutes", json_object_new_int((int)p->max_minutes));
+				for (size_t a = 0; a < p->n_approvers; a++)
+					json_object_array_add(approvers, json_object_new_string(p->approvers[a]));
+				json_object_object_add(po, "approvers", approvers);
+				json_object_object_add(po, "example", json_object_new_boolean(p->example));
+				(void)snprintf(spec, sizeof(spec), "%s:%u", p->file, p->line);
+				json_object_object_add(po, "source", json_object_new_string(spec));
+				json_object_array_add(purposes, po);
+			}
+			json_object_object_add(obj, "purposes", purposes);
+		}
 		json_object_object_add(obj, "classes", classes);
 		json_object_object_add(obj, "devices", devices);
 		json_object_object_add(obj, "exempt", exempt);

@@ -202,6 +202,12 @@ static void send_grant_record(struct daemon *d, const char *message_id, const st
 	idg_record_add(&rec, "IDGUARD_EXPIRES_USEC", "%llu", (unsigned long long)g->expires_usec);
 	idg_record_add(&rec, "IDGUARD_ADMIN_UID", "%u", cred->uid);
 	idg_record_add(&rec, "IDGUARD_ADMIN", "%s", admin);
+	if (g->token_id[0]) {
+		idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", g->token_id);
+		idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", g->purpose);
+		idg_record_add(&rec, "IDGUARD_REF", "%s", g->ref);
+		idg_record_add(&rec, "IDGUARD_APPROVER", "%s", g->approver);
+	}
 	daemon_send(d, &rec);
 }
 

@@ -88,6 +88,9 @@ static void on_expired(const struct idg_grant_info *g, void *data)
 		idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", g->purpose);
 	if (g->ref[0])
 		idg_record_add(&rec, "IDGUARD_REF", "%s", g->ref);
+	if (g->approver[0])
+		idg_record_add(&rec, "IDGUARD_APPROVER", "%s", g->approver);
+	idg_record_add(&rec, "IDGUARD_SCOPE", "%s", g->scope == IDG_SCOPE_SESSION ? "session" : "uid");
 	daemon_send(d, &rec);
 	r = daemon_grants_sync_subject(d, g->scope, g->subject);
 	if (r < 0)

@@ -17,19 +17,18 @@
 #include "describe.h"
 #include "names.h"
 
-/* Classes of the ended grant its subject no longer holds by another grant. */
-static uint32_t classes_ended(struct daemon *d, const struct idg_grant_info *grant)
+/* Classes a live grant on (scope, subject) still covers. */
+static uint32_t classes_covered(struct daemon *d, uint32_t scope, uint32_t subject, uint64_t now)
 {
 	struct idg_grant still;
-	uint64_t now = idg_now_boot_ns();
-	uint32_t ended = grant->class_mask;
+	uint32_t covered = 0;
 
-	if (!idg_grants_kernel_value(d->grants, grant->scope, grant->subject, &still))
-		return ended;
+	if (!idg_grants_kernel_value(d->grants, scope, subject, &still))
+		return 0;
 	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++)
 		if ((still.class_mask & (1u << c)) && still.expires_boot_ns[c] > now)
-			ended &= ~(1u << c);
-	return ended;
+			covered |= 1u << c;
+	return covered;
 }
 
 static bool read_number_after(const char *path, const char *label, unsigned long long *ret)
@@ -48,18 +47,18 @@ static bool read_number_after(const char *path, const char *label, unsigned long
 	return found;
 }
 
-/* Whether process pid belongs to the grant's subject (uid or session). */
-static bool process_of_subject(int pid, const struct idg_grant_info *grant)
+/* A process's real uid and audit session, as the kernel gate sees them. */
+static bool process_identity(int pid, unsigned long long *ret_uid, unsigned long long *ret_session)
 {
 	char path[64];
-	unsigned long long value;
 
-	if (grant->scope == IDG_SCOPE_SESSION) {
-		(void)snprintf(path, sizeof(path), "/proc/%d/sessionid", pid);
-		return read_number_after(path, "", &value) && value == grant->subject;
-	}
 	(void)snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	return read_number_after(path, "Uid:", &value) && value == grant->subject;
+	if (!read_number_after(path, "Uid:", ret_uid))
+		return false;
+	(void)snprintf(path, sizeof(path), "/proc/%d/sessionid", pid);
+	if (!read_number_after(path, "", ret_session))
+		*ret_session = 0xffffffffull;
+	return true;
 }
 
 static void read_comm(int pid, char *buf, size_t size)
@@ -127,7 +126,7 @@ static void record_handle(struct daemon *d, const struct idg_grant_info *grant, 
 	else
 		(void)idg_node_from_sysfs(NULL, block ? IDG_DEV_BLOCK : IDG_DEV_CHAR, major(rdev), minor(rdev), node,
 					  sizeof(node));
-	idg_record_init(&rec, IDG_MSG_HANDLE_ENDED, terminated ? LOG_WARNING : LOG_NOTICE);
+	idg_record_init(&rec, IDG_MSG_HANDLE_ENDED, terminated ? LOG_WARNING : kill_errno ? LOG_ERR : LOG_NOTICE);
 	if (terminated)
 		idg_record_add(&rec, "MESSAGE", "Ended %s (pid %d) of %s (uid %u): it still held %s %s when grant %llu ended (%s)",
 			       comm, pid, grant->user, grant->uid, idg_class_name(e->class_id), node[0] ? node : device,
@@ -140,6 +139,7 @@ static void record_handle(struct daemon *d, const struct idg_grant_info *grant, 
 		idg_record_add(&rec, "MESSAGE", "%s (pid %d) of %s (uid %u) still holds %s %s after grant %llu ended (%s); left running (OnGrantEnd=log)",
 			       comm, pid, grant->user, grant->uid, idg_class_name(e->class_id), node[0] ? node : device,
 			       (unsigned long long)grant->id, grant->end_reason);
+	idg_record_add(&rec, "OBJECT_PID", "%d", pid);
 	idg_record_add(&rec, "IDGUARD_ACTION", "%s", terminated ? "terminated" : kill_errno ? "failed" : "logged");
 	idg_record_add(&rec, "IDGUARD_PID", "%d", pid);
 	idg_record_add(&rec, "IDGUARD_COMM", "%s", comm);
@@ -158,12 +158,10 @@ static void record_handle(struct daemon *d, const struct idg_grant_info *grant, 
 
 void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *grant)
 {
-	uint32_t ended = classes_ended(d, grant);
+	uint64_t now = idg_now_boot_ns();
 	struct dirent *de;
 	DIR *proc;
 
-	if (!ended)
-		return;
 	proc = opendir("/proc");
 	if (!proc) {
 		log_warning("cannot read /proc to end handles of grant %llu: %s", (unsigned long long)grant->id,
@@ -175,10 +173,21 @@ void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *gran
 		char *end, comm[32];
 		long pid = strtol(de->d_name, &end, 10);
 		bool block = false, terminated = false;
+		unsigned long long uid, session;
+		uint32_t ended;
 		int kill_errno = 0;
 		dev_t rdev = 0;
 
-		if (*end || pid <= 1 || pid == getpid() || !process_of_subject((int)pid, grant))
+		if (*end || pid <= 1 || pid == getpid() || !process_identity((int)pid, &uid, &session))
+			continue;
+		if (grant->scope == IDG_SCOPE_SESSION ? session != grant->subject : uid != grant->subject)
+			continue;
+		/* As the kernel decides: a live grant on the uid or on the session
+		 * of this very process still covers what it holds. */
+		ended = grant->class_mask & ~classes_covered(d, IDG_SCOPE_UID, (uint32_t)uid, now);
+		if (session != 0xffffffffull)
+			ended &= ~classes_covered(d, IDG_SCOPE_SESSION, (uint32_t)session, now);
+		if (!ended)
 			continue;
 		e = held_device(d, (int)pid, ended, &rdev, &block);
 		if (!e)

@@ -70,7 +70,8 @@ static void send_rejected(struct daemon *d, const struct ucred *cred, const char
 	daemon_send(d, &rec);
 }
 
-static void send_redeemed(struct daemon *d, const struct ucred *cred, const struct idg_grant_info *g)
+static void send_redeemed(struct daemon *d, const struct ucred *cred, const struct idg_grant_info *g,
+			  const char *request_id)
 {
 	struct idg_record rec;
 	char classes[128], until[64];
@@ -95,6 +96,8 @@ static void send_redeemed(struct daemon *d, const struct ucred *cred, const stru
 	if (g->scope == IDG_SCOPE_SESSION)
 		idg_record_add(&rec, "IDGUARD_SESSION", "%u", g->subject);
 	idg_record_add(&rec, "IDGUARD_EXPIRES_USEC", "%llu", (unsigned long long)g->expires_usec);
+	if (request_id[0])
+		idg_record_add(&rec, "IDGUARD_REQUEST_ID", "%s", request_id);
 	daemon_send(d, &rec);
 }
 
@@ -131,10 +134,11 @@ struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cr
 	reason = idg_token_check(token, &ctx, &claims, &approver, &err);
 	if (reason != IDG_TOKEN_OK)
 		return refuse(d, cred, user, reason, err.message, &claims, approver);
-	r = idg_store_token_redeemed(d->db, claims.jti);
+	r = idg_store_token_redeemed(d->db, claims.jti, claims.rid);
 	if (r != 0) {
 		(void)snprintf(message, sizeof(message),
-			       r > 0 ? "this token (%s) was already redeemed; a token works once, ask for a new one"
+			       r > 0 ? "this token (%s), or another approved from the same request, was already redeemed; "
+				       "a token works once, ask for a new one"
 				     : "cannot check token %s against the redeemed tokens",
 			       claims.jti);
 		if (r < 0)
@@ -169,16 +173,18 @@ struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cr
 
 	if (idg_grants_add(d->grants, &g, &err) < 0)
 		return idg_reply_error("state-error", err.message);
-	r = idg_store_record_token(d->db, claims.jti, cred->uid, user, claims.pur, approver->id, g.id);
+	/* Spent only once the kernel holds the grant: a failure leaves the
+	 * token usable for a retry. */
+	r = daemon_grants_sync_subject(d, g.scope, g.subject);
 	if (r == 0)
-		r = daemon_grants_sync_subject(d, g.scope, g.subject);
+		r = idg_store_record_token(d->db, claims.jti, claims.rid, cred->uid, user, claims.pur, approver->id, g.id);
 	if (r < 0) {
 		(void)idg_grants_end(d->grants, g.id, "failed", NULL);
 		(void)daemon_grants_sync_subject(d, g.scope, g.subject);
 		(void)snprintf(message, sizeof(message), "cannot record the grant: %s", strerror(-r));
 		return idg_reply_error("state-error", message);
 	}
-	send_redeemed(d, cred, &g);
+	send_redeemed(d, cred, &g, claims.rid);
 	reply = idg_reply_ok();
 	json_object_object_add(reply, "grant", daemon_grant_to_json(&g));
 	return reply;
@@ -204,7 +210,8 @@ struct json_object *daemon_token_list(struct daemon *d, const struct ucred *cred
 	return reply;
 }
 
-/* The grant a revoke names: its grant id, or its token id. */
+/* The grant a revoke names: its token id first (a token id of digits must
+ * not be taken for another grant's number), else its grant id. */
 static const struct idg_grant_info *find_grant(struct daemon *d, const char *id)
 {
 	uint64_t number;
@@ -212,8 +219,15 @@ static const struct idg_grant_info *find_grant(struct daemon *d, const char *id)
 	for (size_t i = 0; i < idg_grants_count(d->grants); i++) {
 		const struct idg_grant_info *g = idg_grants_at(d->grants, i);
 
-		if (streq(g->source, "token") &&
-		    (streq(g->token_id, id) || (idg_parse_uint(id, UINT64_MAX, &number) == 0 && g->id == number)))
+		if (streq(g->source, "token") && streq(g->token_id, id))
+			return g;
+	}
+	if (idg_parse_uint(id, UINT64_MAX, &number) < 0)
+		return NULL;
+	for (size_t i = 0; i < idg_grants_count(d->grants); i++) {
+		const struct idg_grant_info *g = idg_grants_at(d->grants, i);
+
+		if (streq(g->source, "token") && g->id == number)
 			return g;
 	}
 	return NULL;
@@ -263,6 +277,7 @@ struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cr
 	idg_record_add(&rec, "IDGUARD_CLASS", "%s", classes);
 	idg_record_add(&rec, "IDGUARD_REVOKED_BY", "%s", user);
 	idg_record_add(&rec, "IDGUARD_REVOKED_BY_UID", "%u", cred->uid);
+	idg_record_add(&rec, "IDGUARD_REVOKER_ROLE", "%s", role);
 	daemon_send(d, &rec);
 	if (r < 0) {
 		(void)snprintf(message, sizeof(message), "revoked, but the kernel could not be updated: %s", strerror(-r));

@@ -81,6 +81,10 @@ static int rebase_to_this_boot(struct idg_grants *grants, struct idg_grant_info 
 	left_ns = g->expires_usec > now_usec ? (g->expires_usec - now_usec) * 1000 : 0;
 	if (left_ns > g->duration_ns)
 		left_ns = g->duration_ns;
+	/* Audit session ids start again at boot: the number may now be someone
+	 * else's login, so a session grant ends with the boot it was made in. */
+	if (g->scope == IDG_SCOPE_SESSION)
+		left_ns = 0;
 	*ret_expired = left_ns == 0;
 	if (*ret_expired)
 		return 0;

@@ -42,7 +42,8 @@ struct idg_grant_info {
 struct idg_grants;
 
 /* Loads the live grants. Grants of an earlier boot keep at most what was
- * left of them by the wall clock, capped at their original duration. */
+ * left of them by the wall clock, capped at their original duration;
+ * session grants of an earlier boot have expired (session ids restart). */
 int idg_grants_open(sqlite3 *db, struct idg_grants **ret, struct idg_error *err);
 void idg_grants_free(struct idg_grants *grants);
 

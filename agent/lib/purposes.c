@@ -177,7 +177,7 @@ int idg_purpose_key(struct idg_purpose *purpose, const char *name, const char *v
 		return list_add(&purpose->approvers, &purpose->n_approvers, value, name, site);
 	if (streq(name, "Classes")) {
 		if (idg_class_mask_parse(value, &purpose->class_mask, bad, sizeof(bad)) < 0)
-			report(site, "Classes= has '%s', which is not a class (scanner, camera, card-reader, printer, storage)",
+			report(site, "Classes= has '%s', which is not a class (scanner, camera, card-reader, printer, storage, unclassified)",
 			       bad);
 		return 0;
 	}
@@ -298,6 +298,10 @@ void idg_policy_check_purposes(const struct idg_policy *policy, struct idg_diags
 		if (!p->n_approvers)
 			(void)idg_diag_add(diags, p->file, p->line, false,
 					   "nobody may approve purpose %s: add Approvers=", p->id);
+		if (p->example)
+			(void)idg_diag_add(diags, p->file, p->line, true,
+					   "purpose %s is a shipped example (Example=yes): check it against the rules that "
+					   "bind this site, and adapt it in " IDG_SYSCONFDIR "/idguard/policy.d", p->id);
 	}
 }
 

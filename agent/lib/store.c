@@ -40,8 +40,10 @@ static const char *const migrations[] = {
 	"  user TEXT NOT NULL,"
 	"  purpose TEXT NOT NULL,"
 	"  approver TEXT NOT NULL,"
+	"  request_id TEXT,"                        /* one redemption per request too */
 	"  grant_id INTEGER REFERENCES grants(id)"
-	");",
+	");"
+	"CREATE UNIQUE INDEX redeemed_requests ON redeemed_tokens(request_id) WHERE request_id IS NOT NULL;",
 };
 
 int idg_boot_id(char buf[33])
@@ -176,30 +178,33 @@ int idg_store_set_counter(sqlite3 *db, const char *name, uint64_t value)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-int idg_store_token_redeemed(sqlite3 *db, const char *jti)
+int idg_store_token_redeemed(sqlite3 *db, const char *jti, const char *request_id)
 {
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM redeemed_tokens WHERE jti = ?", -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM redeemed_tokens WHERE jti = ?1 OR (?2 <> '' AND request_id = ?2)", -1,
+			       &stmt, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(stmt, 1, jti, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, request_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-int idg_store_record_token(sqlite3 *db, const char *jti, uint32_t uid, const char *user, const char *purpose,
-			   const char *approver, uint64_t grant_id)
+int idg_store_record_token(sqlite3 *db, const char *jti, const char *request_id, uint32_t uid, const char *user,
+			   const char *purpose, const char *approver, uint64_t grant_id)
 {
 	sqlite3_stmt *stmt;
 	int rc;
 
 	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO redeemed_tokens (jti, redeemed_usec, uid, user, purpose, approver, grant_id) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       "INSERT INTO redeemed_tokens (jti, redeemed_usec, uid, user, purpose, approver, grant_id, "
+			       "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))",
 			       -1, &stmt, NULL) != SQLITE_OK)
 		return -EIO;
+	sqlite3_bind_text(stmt, 8, request_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 1, jti, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)idg_now_realtime_usec());
 	sqlite3_bind_int64(stmt, 3, uid);

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <json-c/json.h>
 #include <sodium.h>
 #include <time.h>
@@ -429,11 +430,17 @@ static enum idg_token_rejection reject(struct idg_error *err, enum idg_token_rej
 	return reason;
 }
 
-/* Claims go to the journal even when refused: never with card data. */
+/* Claims go to the journal even when refused, and an unverified token can
+ * put anything in any of them: never let one carry card data. */
 static void withhold_id_number(struct idg_token_claims *c)
 {
-	if (idg_contains_id_number(c->ref))
-		(void)snprintf(c->ref, sizeof(c->ref), "[withheld: looks like an ID number]");
+	char *fields[] = { c->jti, c->sub, c->host, c->pur, c->ref, c->rid, c->kid };
+	size_t sizes[] = { sizeof(c->jti), sizeof(c->sub), sizeof(c->host), sizeof(c->pur),
+			   sizeof(c->ref), sizeof(c->rid), sizeof(c->kid) };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (idg_contains_id_number(fields[i]))
+			(void)snprintf(fields[i], sizes[i], "%s", sizes[i] > 36 ? "[withheld: looks like an ID number]" : "[withheld]");
 }
 
 /* Reads the key id from the (still unverified) footer. */
@@ -452,25 +459,48 @@ static int read_kid(const char *token, char *kid, size_t size, struct idg_error 
 	return r;
 }
 
-static int read_claims(const char *payload, struct idg_token_claims *c)
+/* Reads every claim; on the first bad one says which and why. */
+static int read_claims(const char *payload, struct idg_token_claims *c, struct idg_error *err)
 {
+	static const struct {
+		const char *name;
+		size_t offset;
+		size_t size;
+	} texts[] = {
+		{ "jti", offsetof(struct idg_token_claims, jti), sizeof(c->jti) },
+		{ "sub", offsetof(struct idg_token_claims, sub), sizeof(c->sub) },
+		{ "host", offsetof(struct idg_token_claims, host), sizeof(c->host) },
+		{ "pur", offsetof(struct idg_token_claims, pur), sizeof(c->pur) },
+		{ "ref", offsetof(struct idg_token_claims, ref), sizeof(c->ref) },
+	};
 	struct json_object *obj = json_tokener_parse(payload), *value;
 	int r = -EINVAL;
 
-	if (!obj || !json_object_is_type(obj, json_type_object))
+	if (!obj || !json_object_is_type(obj, json_type_object)) {
+		idg_error_set(err, r, "the token's claims are not a JSON object");
 		goto out;
-	if (get_text(obj, "jti", c->jti, sizeof(c->jti)) < 0 || get_text(obj, "sub", c->sub, sizeof(c->sub)) < 0 ||
-	    get_text(obj, "host", c->host, sizeof(c->host)) < 0 || get_text(obj, "pur", c->pur, sizeof(c->pur)) < 0)
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		if (get_text(obj, texts[i].name, (char *)c + texts[i].offset, texts[i].size) < 0) {
+			idg_error_set(err, r,
+				      "the token's claim '%s' is missing, empty, longer than %zu characters, or holds control characters",
+				      texts[i].name, texts[i].size - 1);
+			goto out;
+		}
+	if (json_object_object_get_ex(obj, "rid", &value) && get_text(obj, "rid", c->rid, sizeof(c->rid)) < 0) {
+		idg_error_set(err, r, "the token's claim 'rid' is not a request id");
 		goto out;
-	/* ref is read on its own: its absence and its content have their own messages. */
-	if (get_text(obj, "ref", c->ref, sizeof(c->ref)) < 0)
-		c->ref[0] = '\0';
-	if (json_object_object_get_ex(obj, "rid", &value) && get_text(obj, "rid", c->rid, sizeof(c->rid)) < 0)
+	}
+	if (!json_object_object_get_ex(obj, "cls", &value) || classes_from_array(value, &c->class_mask) < 0) {
+		idg_error_set(err, r,
+			      "the token's claim 'cls' must list classes (scanner, camera, card-reader, printer, storage, "
+			      "unclassified)");
 		goto out;
-	if (!json_object_object_get_ex(obj, "cls", &value) || classes_from_array(value, &c->class_mask) < 0)
+	}
+	if (get_time(obj, "iat", &c->iat) < 0 || get_time(obj, "nbf", &c->nbf) < 0 || get_time(obj, "exp", &c->exp) < 0) {
+		idg_error_set(err, r, "the token's claims iat, nbf and exp must be RFC 3339 times");
 		goto out;
-	if (get_time(obj, "iat", &c->iat) < 0 || get_time(obj, "nbf", &c->nbf) < 0 || get_time(obj, "exp", &c->exp) < 0)
-		goto out;
+	}
 	r = 0;
 out:
 	json_object_put(obj);
@@ -498,7 +528,7 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 			      inner.message[0] ? inner.message : "no key id in its footer");
 	/* What the token claims, for the journal even when refused. */
 	if (idg_paseto_payload_unverified(token, &payload, &inner) == 0) {
-		(void)read_claims(payload, &c);
+		(void)read_claims(payload, &c, &inner);
 		withhold_id_number(&c);
 		free(payload);
 		payload = NULL;
@@ -522,23 +552,19 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 			      inner.message);
 	memset(&c, 0, sizeof(c));
 	(void)snprintf(c.kid, sizeof(c.kid), "%s", ret_claims->kid);
-	if (read_claims(payload, &c) < 0) {
+	if (read_claims(payload, &c, &inner) < 0) {
 		withhold_id_number(&c);
 		*ret_claims = c;
-		return reject(err, IDG_TOKEN_MALFORMED,
-			      "the token's claims are incomplete (jti, sub, host, pur, ref, cls, iat, nbf and exp are needed)");
+		return reject(err, IDG_TOKEN_MALFORMED, "%s", inner.message);
 	}
-	if (!c.ref[0] || idg_contains_id_number(c.ref)) {
-		bool id_number = c.ref[0] != '\0';
-
-		(void)snprintf(c.ref, sizeof(c.ref), "%s", id_number ? "[withheld: looks like an ID number]" : "");
+	if (idg_contains_id_number(c.ref)) {
+		withhold_id_number(&c);
 		*ret_claims = c;
-		if (id_number)
-			return reject(err, IDG_TOKEN_REF_ID_NUMBER,
-				      "the token's case reference looks like a resident ID number; card data must not "
-				      "reach the logs, so ask for a new token with the case or file number");
-		return reject(err, IDG_TOKEN_MALFORMED, "the token has no case reference (ref)");
+		return reject(err, IDG_TOKEN_REF_ID_NUMBER,
+			      "the token's case reference looks like a resident ID number; card data must not "
+			      "reach the logs, so ask for a new token with the case or file number");
 	}
+	withhold_id_number(&c);
 	*ret_claims = c;
 
 	purpose = idg_policy_purpose(ctx->policy, c.pur);

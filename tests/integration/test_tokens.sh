@@ -136,7 +136,7 @@ t_revoke_ends_access_at_once_and_on_grant_end_log_leaves_the_holder() {
 }
 
 t_replay_is_refused_after_a_daemon_restart() {
-	local token out status
+	local token out status code first second
 	setup_tokens
 	start_daemon
 	token=$(request_and_approve idgt-alice wang account-opening scanner 10)
@@ -148,6 +148,17 @@ t_replay_is_refused_after_a_daemon_restart() {
 	assert_eq "$status" 1 "replayed token"
 	assert_match "$out" "was already redeemed; a token works once, ask for a new one" "refusal"
 	assert_eq "$(journal MESSAGE_ID=$MSG_TOKEN_REJECTED _PID="$DPID" | jq -r .IDGUARD_REJECT_REASON)" replayed "record"
+	# One request approved twice gives two tokens: only one of them works.
+	code=$(clerk_ctl idgt-bob token request --purpose account-opening --ref CASE-9 --class scanner --minutes 5 \
+		--policy-dir "$T/policy" --json | jq -r .request)
+	first=$("$IDGUARDCTL" token approve "$code" --key "$T/keys/wang.k4.secret" --policy-dir "$T/policy" \
+		--approvers-dir "$T/approvers" 2>/dev/null)
+	second=$("$IDGUARDCTL" token approve "$code" --key "$T/keys/li.k4.secret" --policy-dir "$T/policy" \
+		--approvers-dir "$T/approvers" 2>/dev/null)
+	clerk_ctl idgt-bob token redeem "$first" >/dev/null
+	out=$(clerk_ctl idgt-bob token redeem "$second" 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "a second token from the same request"
+	assert_match "$out" "or another approved from the same request, was already redeemed" "refusal"
 }
 
 t_tokens_for_another_host_or_user_or_time_are_refused() {

@@ -34,7 +34,11 @@
 #define JTI "0123456789abcdef0123456789abcdef"
 #define ID_NUMBER "11010519491231002X" /* GB 11643's worked example */
 #define WITHHELD "[withheld: looks like an ID number]"
-#define INCOMPLETE "the token's claims are incomplete (jti, sub, host, pur, ref, cls, iat, nbf and exp are needed)"
+#define BAD_TEXT_CLAIM(name, max) \
+	"the token's claim '" name "' is missing, empty, longer than " max " characters, or holds control characters"
+#define BAD_CLASSES \
+	"the token's claim 'cls' must list classes (scanner, camera, card-reader, printer, storage, unclassified)"
+#define BAD_TIMES "the token's claims iat, nbf and exp must be RFC 3339 times"
 
 static const char policy_text[] = "[Purpose account-opening]\n"
 				  "Description=Open a bank account\n"
@@ -600,16 +604,24 @@ static void test_malformed_footer_without_kid(void **state)
 static void test_malformed_missing_claims(void **state)
 {
 	const struct fixture *f = *state;
-	const char *needed[] = { "jti", "sub", "host", "pur", "cls", "iat", "nbf", "exp" };
+	static const struct {
+		const char *claim;
+		const char *message;
+	} needed[] = {
+		{ "jti", BAD_TEXT_CLAIM("jti", "63") },	  { "sub", BAD_TEXT_CLAIM("sub", "63") },
+		{ "host", BAD_TEXT_CLAIM("host", "63") }, { "pur", BAD_TEXT_CLAIM("pur", "63") },
+		{ "cls", BAD_CLASSES },			  { "iat", BAD_TIMES },
+		{ "nbf", BAD_TIMES },			  { "exp", BAD_TIMES },
+	};
 	struct claims_spec spec;
 	struct outcome out;
 	char *token;
 
 	for (size_t i = 0; i < ARRAY_SIZE(needed); i++) {
 		spec = good_claims();
-		spec.omit = needed[i];
+		spec.omit = needed[i].claim;
 		token = sign_claims(&f->wang, f->wang.pid, &spec);
-		expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", INCOMPLETE, &out);
+		expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", needed[i].message, &out);
 		/* The signature was good: the approver is known. */
 		assert_ptr_equal(out.approver, idg_policy_approver(f->policy, "wang"));
 		assert_string_equal(out.claims.kid, f->wang.pid);
@@ -618,12 +630,12 @@ static void test_malformed_missing_claims(void **state)
 	spec = good_claims();
 	spec.omit = "ref";
 	token = sign_claims(&f->wang, f->wang.pid, &spec);
-	expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", "the token has no case reference (ref)", &out);
+	expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", BAD_TEXT_CLAIM("ref", "127"), &out);
 
 	spec = good_claims();
 	spec.ref = "";
 	token = sign_claims(&f->wang, f->wang.pid, &spec);
-	expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", "the token has no case reference (ref)", &out);
+	expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", BAD_TEXT_CLAIM("ref", "127"), &out);
 }
 
 static void test_malformed_exp_not_after_nbf(void **state)
@@ -660,7 +672,7 @@ static void test_malformed_classes(void **state)
 		spec = good_claims();
 		spec.cls = bad[i];
 		token = sign_claims(&f->wang, f->wang.pid, &spec);
-		expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", INCOMPLETE, &out);
+		expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", BAD_CLASSES, &out);
 	}
 }
 
@@ -680,7 +692,7 @@ static void test_malformed_times(void **state)
 			       "\"nbf\":\"2026-11-22T10:15:00Z\",\"exp\":\"%s\"}",
 			       bad[i]);
 		token = sign_raw(&f->wang, payload, footer);
-		expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", INCOMPLETE, &out);
+		expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", BAD_TIMES, &out);
 	}
 }
 
@@ -972,6 +984,25 @@ static void test_ref_id_number(void **state)
 	assert_string_equal(out.claims.ref, WITHHELD);
 }
 
+/* An unverified token can carry an ID number in any claim; the claims kept
+ * for the journal must not hold it, whichever claim it is in. */
+static void test_id_number_withheld_in_every_claim(void **state)
+{
+	const struct fixture *f = *state;
+	struct claims_spec spec = good_claims();
+	struct outcome out;
+	char *token;
+
+	spec.sub = ID_NUMBER;
+	spec.pur = ID_NUMBER;
+	token = sign_claims(&f->stranger, f->stranger.pid, &spec);
+	check_as(f, token, "alice", NOW, &out);
+	assert_int_equal(out.reason, IDG_TOKEN_UNKNOWN_APPROVER);
+	assert_not_contains(out.claims.sub, ID_NUMBER);
+	assert_not_contains(out.claims.pur, ID_NUMBER);
+	assert_string_equal(out.claims.sub, "[withheld: looks like an ID number]");
+}
+
 /* The claims of a malformed token are kept for the journal as well; an ID
  * number in their ref must not reach it that way either. */
 static void test_ref_id_number_withheld_when_malformed(void **state)
@@ -984,14 +1015,14 @@ static void test_ref_id_number_withheld_when_malformed(void **state)
 	spec.ref = ID_NUMBER;
 	spec.omit = "exp";
 	token = sign_claims(&f->wang, f->wang.pid, &spec);
-	expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", INCOMPLETE, &out);
+	expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", BAD_TIMES, &out);
 	assert_not_contains(out.claims.ref, ID_NUMBER);
 
 	spec = good_claims();
 	spec.ref = ID_NUMBER;
 	spec.cls = "[\"fax\"]";
 	token = sign_claims(&f->wang, f->wang.pid, &spec);
-	expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", INCOMPLETE, &out);
+	expect_refused(f, token, IDG_TOKEN_MALFORMED, "malformed", BAD_CLASSES, &out);
 	assert_not_contains(out.claims.ref, ID_NUMBER);
 }
 
@@ -1332,6 +1363,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_long, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_class_not_allowed, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_ref_id_number, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_id_number_withheld_in_every_claim, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_ref_id_number_withheld_when_malformed, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_teardown(test_request_round_trip, made_teardown),
