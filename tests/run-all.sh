@@ -63,7 +63,12 @@ for fuzzer in "$BUILD"/fuzz/fuzz_*; do
 done
 
 echo "== integration tests (root)"
-out=$(BUILD=$BUILD "$HERE/integration/run.sh" 2>&1 | tee /dev/stderr | tail -n 1)
+# Through a file, not tee /dev/stderr: reopening stderr would truncate a log
+# file that stdout and stderr share.
+log=$(mktemp /tmp/idguard-integration.XXXXXX)
+BUILD=$BUILD "$HERE/integration/run.sh" 2>&1 | tee "$log"
+out=$(tail -n 1 "$log")
+rm -f "$log"
 p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 if [ -z "$p" ]; then
