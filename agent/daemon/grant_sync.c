@@ -73,9 +73,16 @@ static void on_expired(const struct idg_grant_info *g, void *data)
 	idg_class_mask_format(g->class_mask, classes, sizeof(classes));
 	idg_format_time(g->expires_usec, when, sizeof(when));
 	idg_record_init(&rec, IDG_MSG_TOKEN_EXPIRED, LOG_NOTICE);
-	idg_record_add(&rec, "MESSAGE", "Grant %llu for %s (uid %u) to use %s expired at %s; from now on that needs a new %s",
-		       (unsigned long long)g->id, g->user, g->uid, classes, when,
-		       streq(g->source, "token") ? "purpose token" : "grant");
+	if (streq(g->end_reason, "reboot"))
+		idg_record_add(&rec, "MESSAGE",
+			       "Grant %llu for %s (uid %u) to use %s in audit session %u ended with the reboot: session ids "
+			       "start again at boot, so a session grant does not outlive it",
+			       (unsigned long long)g->id, g->user, g->uid, classes, g->subject);
+	else
+		idg_record_add(&rec, "MESSAGE", "Grant %llu for %s (uid %u) to use %s expired at %s; from now on that needs a new %s",
+			       (unsigned long long)g->id, g->user, g->uid, classes, when,
+			       streq(g->source, "token") ? "purpose token" : "grant");
+	idg_record_add(&rec, "IDGUARD_GRANT_END", "%s", g->end_reason);
 	idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)g->id);
 	idg_record_add(&rec, "IDGUARD_GRANT_SOURCE", "%s", g->source);
 	idg_record_add(&rec, "IDGUARD_USER", "%s", g->user);

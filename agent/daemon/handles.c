@@ -162,6 +162,10 @@ void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *gran
 	struct dirent *de;
 	DIR *proc;
 
+	/* Ended by a reboot: no process of this boot held a device under it,
+	 * and its session number may now be someone else's. */
+	if (streq(grant->end_reason, "reboot"))
+		return;
 	proc = opendir("/proc");
 	if (!proc) {
 		log_warning("cannot read /proc to end handles of grant %llu: %s", (unsigned long long)grant->id,

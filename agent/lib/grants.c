@@ -83,13 +83,17 @@ static int rebase_to_this_boot(struct idg_grants *grants, struct idg_grant_info 
 		left_ns = g->duration_ns;
 	/* Audit session ids start again at boot: the number may now be someone
 	 * else's login, so a session grant ends with the boot it was made in. */
-	if (g->scope == IDG_SCOPE_SESSION)
+	if (g->scope == IDG_SCOPE_SESSION) {
 		left_ns = 0;
+		(void)snprintf(g->end_reason, sizeof(g->end_reason), "reboot");
+		if (g->expires_usec > now_usec)
+			g->expires_usec = now_usec;
+	}
 	*ret_expired = left_ns == 0;
-	if (*ret_expired)
-		return 0;
-	g->expires_boot_ns = idg_now_boot_ns() + left_ns;
-	g->expires_usec = now_usec + left_ns / 1000;
+	/* Stored too, so a restart before the expiry pass cannot revive it. */
+	g->expires_boot_ns = *ret_expired ? 0 : idg_now_boot_ns() + left_ns;
+	if (!*ret_expired)
+		g->expires_usec = now_usec + left_ns / 1000;
 	if (sqlite3_prepare_v2(grants->db,
 			       "UPDATE grants SET boot_id = ?, expires_boot_ns = ?, expires_usec = ? WHERE id = ?", -1,
 			       &stmt, NULL) != SQLITE_OK)
@@ -256,10 +260,12 @@ int idg_grants_expire(struct idg_grants *grants, uint64_t now_boot_ns,
 			i++;
 			continue;
 		}
-		if (mark_ended(grants, g.id, "expired") < 0)
+		/* A grant may already know why it ends (see rebase_to_this_boot). */
+		if (!g.end_reason[0])
+			(void)snprintf(g.end_reason, sizeof(g.end_reason), "expired");
+		if (mark_ended(grants, g.id, g.end_reason) < 0)
 			return -EIO;
 		g.ended = true;
-		(void)snprintf(g.end_reason, sizeof(g.end_reason), "expired");
 		remove_live_at(grants, i);
 		if (fn)
 			fn(&g, data);

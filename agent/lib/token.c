@@ -440,7 +440,7 @@ static void withhold_id_number(struct idg_token_claims *c)
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		if (idg_contains_id_number(fields[i]))
-			(void)snprintf(fields[i], sizes[i], "%s", sizes[i] > 36 ? "[withheld: looks like an ID number]" : "[withheld]");
+			(void)snprintf(fields[i], sizes[i], "%s", "[withheld: looks like an ID number]");
 }
 
 /* Reads the key id from the (still unverified) footer. */
@@ -511,7 +511,7 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 					 struct idg_token_claims *ret_claims,
 					 const struct idg_approver **ret_approver, struct idg_error *err)
 {
-	struct idg_token_claims c = { 0 };
+	struct idg_token_claims c = { 0 }, shown;
 	const struct idg_approver *approver;
 	const struct idg_purpose *purpose;
 	_cleanup_free_ char *payload = NULL;
@@ -564,25 +564,30 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 			      "the token's case reference looks like a resident ID number; card data must not "
 			      "reach the logs, so ask for a new token with the case or file number");
 	}
-	withhold_id_number(&c);
-	*ret_claims = c;
+	/* Decisions use the claims as signed; what refusals show (the journal
+	 * keeps them) has any ID-number-shaped text withheld. An accepted
+	 * token's claims are returned as they are: a hex id may happen to hold
+	 * 18 digits with a valid checksum, and that is not card data. */
+	shown = c;
+	withhold_id_number(&shown);
+	*ret_claims = shown;
 
 	purpose = idg_policy_purpose(ctx->policy, c.pur);
 	if (!purpose)
-		return reject(err, IDG_TOKEN_UNKNOWN_PURPOSE, "purpose '%s' is not in this workstation's policy", c.pur);
+		return reject(err, IDG_TOKEN_UNKNOWN_PURPOSE, "purpose '%s' is not in this workstation's policy", shown.pur);
 	if (!idg_policy_may_approve(approver, purpose))
 		return reject(err, IDG_TOKEN_APPROVER_NOT_ALLOWED, "%s may not approve purpose %s; ask an approver who may",
 			      approver->id, purpose->id);
 	if (streq(approver->user, c.sub))
 		return reject(err, IDG_TOKEN_SELF_APPROVED,
 			      "this token was approved by %s for %s: nobody may approve their own request", approver->user,
-			      c.sub);
+			      shown.sub);
 	if (!streq(c.host, ctx->host))
 		return reject(err, IDG_TOKEN_WRONG_HOST,
 			      "this token is for another workstation (machine id %s); it can only be redeemed there",
-			      c.host);
+			      shown.host);
 	if (!streq(c.sub, ctx->user))
-		return reject(err, IDG_TOKEN_WRONG_USER, "this token was approved for %s; you are %s", c.sub, ctx->user);
+		return reject(err, IDG_TOKEN_WRONG_USER, "this token was approved for %s; you are %s", shown.sub, ctx->user);
 	if (c.exp <= c.nbf)
 		return reject(err, IDG_TOKEN_MALFORMED, "the token expires before it becomes valid");
 	if (c.nbf > ctx->now + IDG_TOKEN_LEEWAY_SECONDS) {
@@ -603,5 +608,6 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 		idg_class_mask_format(extra, classes, sizeof(classes));
 		return reject(err, IDG_TOKEN_CLASS_NOT_ALLOWED, "purpose %s does not allow %s", purpose->id, classes);
 	}
+	*ret_claims = c;
 	return IDG_TOKEN_OK;
 }

@@ -440,6 +440,37 @@ static void test_earlier_boot_is_capped(void **state)
 	assert_int_equal(g->expires_boot_ns, first_expiry);
 }
 
+/* Session ids start again at boot: a session grant of an earlier boot ends
+ * at once, with the reason "reboot", however long it had left. */
+static void test_earlier_boot_ends_session_grants(void **state)
+{
+	struct fixture *fx = *state;
+	struct idg_grant_info session, uid, got;
+	char sql[512];
+
+	fixture_open(fx);
+	session = add_grant(fx, IDG_SCOPE_SESSION, 42, CLASS(IDG_CLASS_SCANNER), 60 * MIN_NS);
+	uid = add_grant(fx, IDG_SCOPE_UID, 1000, CLASS(IDG_CLASS_SCANNER), 60 * MIN_NS);
+	fixture_close(fx);
+	(void)snprintf(sql, sizeof(sql), "UPDATE grants SET boot_id = '00000000000000000000000000000000' WHERE id = %llu",
+		       (unsigned long long)session.id);
+	run_sql(fx, sql);
+	(void)snprintf(sql, sizeof(sql), "UPDATE grants SET boot_id = '00000000000000000000000000000000' WHERE id = %llu",
+		       (unsigned long long)uid.id);
+	run_sql(fx, sql);
+
+	fixture_open(fx);
+	assert_false(idg_grants_kernel_value(fx->grants, IDG_SCOPE_SESSION, 42, &(struct idg_grant){ 0 }));
+	assert_true(idg_grants_kernel_value(fx->grants, IDG_SCOPE_UID, 1000, &(struct idg_grant){ 0 }));
+	assert_int_equal(idg_grants_expire(fx->grants, idg_now_boot_ns(), NULL, NULL), 0);
+	assert_null(live_grant(fx, session.id));
+	assert_non_null(live_grant(fx, uid.id));
+	assert_int_equal(idg_grants_get(fx->grants, session.id, &got), 0);
+	assert_true(got.ended);
+	assert_string_equal(got.end_reason, "reboot");
+	assert_true(got.expires_usec <= idg_now_realtime_usec());
+}
+
 /* `idguardctl grant list` and the journal show expires_usec: after the cap
  * it must say when the grant really ends, not the time stored before it. */
 static void test_earlier_boot_cap_shows_in_expires_usec(void **state)
@@ -517,6 +548,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_restores_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_earlier_boot_is_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_earlier_boot_ends_session_grants, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_earlier_boot_cap_shows_in_expires_usec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_earlier_boot_expired_while_down, setup, teardown),
 	};

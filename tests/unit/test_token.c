@@ -548,6 +548,16 @@ static void test_accepts_hand_written_claims(void **state)
 	assert_int_equal(out.claims.exp, NOW + 15 * 60);
 	assert_int_equal(out.claims.class_mask, 1u << IDG_CLASS_CAMERA);
 	assert_string_equal(out.claims.rid, ""); /* optional */
+
+	/* A hex token id may hold 18 digits with a valid checksum by chance:
+	 * an accepted token is not card data and keeps its id as signed. */
+	(void)snprintf(payload, sizeof(payload),
+		       "{\"jti\":\"ab110105199003000000cd0123456789\",\"sub\":\"alice\",\"host\":\"" HOST
+		       "\",\"pur\":\"account-opening\",\"ref\":\"" CASE_REF "\",\"cls\":[\"camera\"],"
+		       "\"iat\":\"2026-11-22T10:15:00Z\",\"nbf\":\"2026-11-22T10:15:00Z\",\"exp\":\"2026-11-22T10:30:00Z\"}");
+	token = sign_raw(&f->wang, payload, footer);
+	expect_accepted_at(f, token, NOW, &out);
+	assert_string_equal(out.claims.jti, "ab110105199003000000cd0123456789");
 }
 
 /* ---- malformed ------------------------------------------------------------------- */
