@@ -7,6 +7,13 @@ MINT=$BUILD/helpers/mint_token
 t_counter_scenario_two_clerks_two_approvers() {
 	local token_alice token_bob out status jti
 	setup_tokens
+	# The approver's secret key is private; the pair is never overwritten.
+	assert_eq "$(stat -c %a "$T/keys/wang.k4.secret")" 600 "mode of the secret key file"
+	assert_match "$(cat "$T/keys/wang.k4.secret")" '^k4\.secret\.[A-Za-z0-9_-]{86}$' "PASERK secret key file"
+	assert_match "$(cat "$T/keys/wang.k4.public")" '^k4\.public\.[A-Za-z0-9_-]{43}$' "PASERK public key file"
+	out=$("$IDGUARDCTL" key generate --id wang --dir "$T/keys" 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "generating over an existing key"
+	assert_match "$out" "cannot create $T/keys/wang.k4.secret: File exists" "refusal"
 	start_daemon
 	# Alice's scan is refused: no token.
 	assert_eq "$(as_clerk idgt-alice "$TRY_OPEN" "$T/scan")" "EPERM 1" "alice scans without a token"
