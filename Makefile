@@ -152,7 +152,7 @@ run: deps all
 # Installed through apt-get only when missing, so repeated runs are quick.
 DEPS := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	libsystemd-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev libsodium-dev \
-	libcmocka-dev libclang-rt-14-dev systemd jq util-linux
+	libcmocka-dev libclang-rt-14-dev systemd jq util-linux faketime passwd
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
