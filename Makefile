@@ -28,7 +28,7 @@ endif
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
-PKGS := libbpf libsystemd libcap inih json-c sqlite3 libsodium
+PKGS := libbpf libsystemd libudev libcap inih json-c sqlite3 libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 
@@ -103,10 +103,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libidguard.
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka
 
+# The testbed helper drives umockdev (simulated devices); only it links it.
+$(BUILD)/helpers/testbed: HELPER_PKGS := umockdev-1.0
 $(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/libidguard.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(if $(HELPER_PKGS),$(shell pkg-config --cflags $(HELPER_PKGS))) $(LDFLAGS) -o $@ $^ \
+		$(PKG_LIBS) $(if $(HELPER_PKGS),$(shell pkg-config --libs $(HELPER_PKGS)))
 
 # Sanitizer build of the library and unit tests, in its own tree.
 ASAN := $(BUILD)/asan
@@ -151,8 +154,9 @@ run: deps all
 # ---- dependencies --------------------------------------------------------------
 # Installed through apt-get only when missing, so repeated runs are quick.
 DEPS := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
-	libsystemd-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev libsodium-dev \
-	libcmocka-dev libclang-rt-14-dev systemd jq util-linux faketime passwd
+	libsystemd-dev libudev-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev libsodium-dev \
+	libcmocka-dev libclang-rt-14-dev systemd jq util-linux faketime passwd \
+	umockdev libumockdev-dev
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

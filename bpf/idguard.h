@@ -41,7 +41,8 @@ enum idg_class {
 	IDG_CLASS_CARD_READER = 3,
 	IDG_CLASS_PRINTER = 4,
 	IDG_CLASS_STORAGE = 5,
-	IDG_CLASS_UNCLASSIFIED = 6,
+	IDG_CLASS_UNCLASSIFIED = 6, /* USB/video nodes not (yet) recognised */
+	IDG_CLASS_OTHER = 7,        /* recognised, and cannot image a card */
 	IDG_CLASS_COUNT = 8, /* array size; ids stay below this */
 };
 

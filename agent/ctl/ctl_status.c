@@ -192,14 +192,38 @@ int ctl_status(const struct ctl *ctl_in, int argc, char **argv)
 
 static const char devices_help[] =
 	"Usage: idguardctl devices [--json]\n"
-	"Lists the watched device entries: class, mode, device (TYPE MAJOR:MINOR, a\n"
-	"minor range, or MAJOR:* for a whole major), node path, and the policy line\n"
-	"that watches it.\n";
+	"Lists the devices idguardd follows through udev, each with its class and\n"
+	"mode, the name a person recognises (vendor, model, VID:PID), serial number,\n"
+	"bus path, device nodes, and the policy line that recognised it. Then the\n"
+	"policy's Device= entries: whole majors and ranges (such as 'char 189:*',\n"
+	"unclassified) that cover nodes no device claims yet.\n";
+
+static void print_device(struct json_object *dev)
+{
+	struct json_object *nodes = NULL;
+	const char *serial = ctl_get_string(dev, "serial", NULL), *bus = ctl_get_string(dev, "bus_path", NULL);
+
+	(void)printf("%-13s %-8s %s\n", ctl_get_string(dev, "class", "?"), ctl_get_string(dev, "mode", "?"),
+		     ctl_get_string(dev, "label", "?"));
+	if (serial || bus)
+		(void)printf("    %s%s%s%s\n", serial ? "serial " : "", serial ? serial : "", serial && bus ? ", " : "",
+			     bus ? bus : "");
+	json_object_object_get_ex(dev, "nodes", &nodes);
+	(void)printf("    nodes:");
+	for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
+		struct json_object *n = json_object_array_get_idx(nodes, i);
+
+		(void)printf("%s %s (%s)", i ? "," : "", ctl_get_string(n, "node", "?"), ctl_get_string(n, "device", "?"));
+	}
+	if (!nodes || json_object_array_length(nodes) == 0)
+		(void)printf(" none yet");
+	(void)printf("\n    by:    %s\n", ctl_get_string(dev, "matched_by", "?"));
+}
 
 int ctl_devices(const struct ctl *ctl_in, int argc, char **argv)
 {
 	struct ctl ctl = *ctl_in;
-	struct json_object *request, *reply, *list;
+	struct json_object *request, *reply, *list = NULL, *entries = NULL;
 	int r;
 
 	r = ctl_common_options(&ctl, &argc, &argv, devices_help);
@@ -216,19 +240,28 @@ int ctl_devices(const struct ctl *ctl_in, int argc, char **argv)
 		return r;
 	if (ctl.json) {
 		ctl_print_json(reply);
-	} else {
-		json_object_object_get_ex(reply, "devices", &list);
-		(void)printf("%-13s %-8s %-20s %-22s %s\n", "CLASS", "MODE", "DEVICE", "NODE", "POLICY");
-		for (size_t i = 0; i < json_object_array_length(list); i++) {
-			struct json_object *e = json_object_array_get_idx(list, i);
-
-			(void)printf("%-13s %-8s %-20s %-22s %s\n", ctl_get_string(e, "class", "?"),
-				     ctl_get_string(e, "mode", "?"), ctl_get_string(e, "device", "?"),
-				     ctl_get_string(e, "node", "-"), ctl_get_string(e, "source", ""));
-		}
-		if (json_object_array_length(list) == 0)
-			(void)printf("(no device is watched: the policy has no Device= lines)\n");
+		json_object_put(reply);
+		return CTL_EXIT_OK;
 	}
+	json_object_object_get_ex(reply, "devices", &list);
+	json_object_object_get_ex(reply, "entries", &entries);
+	(void)printf("Devices (from %s):\n", streq(ctl_get_string(reply, "device_source", ""), "udev")
+						  ? "udev" : "sysfs; systemd-udevd is not running");
+	for (size_t i = 0; list && i < json_object_array_length(list); i++)
+		print_device(json_object_array_get_idx(list, i));
+	if (!list || json_object_array_length(list) == 0)
+		(void)printf("  (none: no device the policy recognises is connected)\n");
+	(void)printf("\nPolicy entries (Device= lines):\n");
+	if (entries && json_object_array_length(entries) > 0)
+		(void)printf("%-13s %-8s %-20s %-22s %s\n", "CLASS", "MODE", "DEVICE", "NODE", "POLICY");
+	for (size_t i = 0; entries && i < json_object_array_length(entries); i++) {
+		struct json_object *e = json_object_array_get_idx(entries, i);
+
+		(void)printf("%-13s %-8s %-20s %-22s %s\n", ctl_get_string(e, "class", "?"), ctl_get_string(e, "mode", "?"),
+			     ctl_get_string(e, "device", "?"), ctl_get_string(e, "node", "-"), ctl_get_string(e, "source", ""));
+	}
+	if (!entries || json_object_array_length(entries) == 0)
+		(void)printf("  (none)\n");
 	json_object_put(reply);
 	return CTL_EXIT_OK;
 }

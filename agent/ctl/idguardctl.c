@@ -19,7 +19,7 @@ static void usage(FILE *out)
 		"\n"
 		"Commands:\n"
 		"  status                     is the agent running and enforcing; counters\n"
-		"  devices                    the watched device entries and their modes\n"
+		"  devices                    connected devices, their classes and modes\n"
 		"  policy check [FILE...]     check policy files; errors are FILE:LINE (no daemon needed)\n"
 		"  policy show                the merged effective policy (no daemon needed)\n"
 		"  reload                     re-read the policy (like SIGHUP), report errors\n"

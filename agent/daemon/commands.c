@@ -129,11 +129,56 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 	return reply;
 }
 
+static struct json_object *device_json(struct daemon *d, const struct idg_device *dev)
+{
+	struct json_object *obj = json_object_new_object(), *nodes = json_object_new_array();
+	char label[256], spec[64];
+
+	idg_device_label(dev, label, sizeof(label));
+	add_uint(obj, "device_id", dev->device_id);
+	add_string(obj, "class", idg_class_name(dev->class_id));
+	add_string(obj, "mode", idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, dev->class_id)));
+	add_string(obj, "label", label);
+	if (dev->vid_pid[0])
+		add_string(obj, "vid_pid", dev->vid_pid);
+	if (dev->vendor)
+		add_string(obj, "vendor", dev->vendor);
+	if (dev->model)
+		add_string(obj, "model", dev->model);
+	if (dev->serial)
+		add_string(obj, "serial", dev->serial);
+	if (dev->bus_path)
+		add_string(obj, "bus_path", dev->bus_path);
+	add_string(obj, "syspath", dev->syspath);
+	add_string(obj, "matched_by", dev->matched_by);
+	add_uint(obj, "since_usec", dev->seen_usec);
+	for (size_t i = 0; i < dev->n_nodes; i++) {
+		const struct idg_device_node *n = &dev->nodes[i];
+		struct json_object *node = json_object_new_object();
+
+		(void)snprintf(spec, sizeof(spec), "%s %u:%u", idg_dev_type_name(n->dev_type), n->major, n->minor);
+		if (n->devnode)
+			add_string(node, "node", n->devnode);
+		add_string(node, "device", spec);
+		add_string(node, "type", idg_dev_type_name(n->dev_type));
+		add_uint(node, "major", n->major);
+		add_uint(node, "minor", n->minor);
+		if (n->subsystem)
+			add_string(node, "subsystem", n->subsystem);
+		json_object_array_add(nodes, node);
+	}
+	json_object_object_add(obj, "nodes", nodes);
+	return obj;
+}
+
+/* The devices udev shows, then the policy's Device= entries. */
 static struct json_object *do_devices(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
-	struct json_object *reply = idg_reply_ok(), *list = json_object_new_array();
+	struct json_object *reply = idg_reply_ok(), *devices = json_object_new_array(), *entries = json_object_new_array();
 	char spec[64];
 
+	for (size_t i = 0; i < d->devices.count; i++)
+		json_object_array_add(devices, device_json(d, d->devices.items[i]));
 	for (size_t i = 0; i < d->watches->count; i++) {
 		const struct idg_watch_entry *e = &d->watches->entries[i];
 		struct json_object *obj = json_object_new_object();
@@ -152,9 +197,12 @@ static struct json_object *do_devices(struct daemon *d, const struct ucred *cred
 		if (e->node)
 			add_string(obj, "node", e->node);
 		add_string(obj, "source", e->source);
-		json_object_array_add(list, obj);
+		json_object_array_add(entries, obj);
 	}
-	json_object_object_add(reply, "devices", list);
+	json_object_object_add(reply, "devices", devices);
+	json_object_object_add(reply, "entries", entries);
+	add_string(reply, "device_source", d->udevd_running ? "udev" : "sysfs");
+	add_uint(reply, "kernel_entries", d->kernel_watches ? d->kernel_watches->count : 0);
 	return reply;
 }
 

@@ -271,6 +271,9 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	r = daemon_load_policy(d, false, policy_error, policy_error_size);
 	if (r < 0)
 		return idg_error_set(err, r, "the policy is invalid: %s", policy_error);
+	r = daemon_devices_open(d, err);
+	if (r < 0)
+		return r;
 
 	r = idg_store_open(d->opts.state_dir, &d->db, err);
 	if (r < 0)
@@ -301,6 +304,9 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 		return idg_error_errno(err, r, "cannot read the event ring buffer");
 	d->events_watch = (struct io_watch){ .fd = idg_gate_events_fd(d->gate), .on_ready = on_events_ready, .data = d };
 	r = daemon_watch_fd(d, &d->events_watch, EPOLLIN);
+	if (r < 0)
+		return idg_error_errno(err, r, "epoll");
+	r = daemon_devices_watch(d);
 	if (r < 0)
 		return idg_error_errno(err, r, "epoll");
 
@@ -364,6 +370,7 @@ static void teardown(struct daemon *d)
 	if (d->lock_fd >= 0)
 		(void)close(d->lock_fd);
 	control_close(d->control);
+	daemon_devices_close(d);
 	idg_gate_close(d->gate);
 	idg_grants_free(d->grants);
 	idg_store_close(d->db);
@@ -396,17 +403,18 @@ int daemon_run(const struct daemon_options *opts)
 		return r;
 	}
 
-	log_notice("attached to %s (%s); %zu watched device entries; events go to %s; control socket %s",
+	log_notice("attached to %s (%s); %zu Device= entries, %zu devices from udev; events go to %s; control socket %s",
 		   d.cgroup_path,
 		   idg_gate_reused_link(d.gate) ? "restart: new program swapped into the pinned link"
 		   : idg_gate_reused_pins(d.gate) ? "pinned maps reused, link attached"
 						  : "first start: link attached and pinned",
-		   d.watches->count, events_to, opts->socket_path);
+		   d.watches->count, d.devices.count, events_to, opts->socket_path);
 	send_lifecycle(&d, IDG_MSG_AGENT_STARTED,
-		       "idguard %s started: guarding %s with %zu watched device entries%s", IDG_VERSION, d.cgroup_path,
-		       d.watches->count,
+		       "idguard %s started: guarding %s with %zu Device= entries and %zu devices from udev%s", IDG_VERSION,
+		       d.cgroup_path, d.watches->count, d.devices.count,
 		       idg_gate_reused_link(d.gate) ? " (pinned enforcement continued without a gap)" : "");
 	daemon_announce_policy(&d);
+	daemon_devices_announce(&d);
 	daemon_report_counters(&d, true);
 	(void)sd_notify(0, "READY=1");
 	daemon_update_status(&d);

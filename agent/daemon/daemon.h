@@ -3,18 +3,20 @@
  * idguardd's state and the pieces of the daemon: start-up and the event
  * loop (daemon.c), policy loading and reloading (policy_apply.c), kernel
  * records to the journal and periodic counters (events.c), grant upkeep
- * (grant_sync.c), the control socket (control.c) and its commands
- * (commands.c).
+ * (grant_sync.c), devices from udev (devices.c), the control socket
+ * (control.c) and its commands (commands.c).
  */
 #ifndef IDG_DAEMON_H
 #define IDG_DAEMON_H
 
 #include <json-c/json.h>
+#include <libudev.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "devices.h"
 #include "exempt.h"
 #include "gate.h"
 #include "grants.h"
@@ -55,7 +57,13 @@ struct daemon {
 
 	struct idg_gate *gate;
 	struct idg_policy *policy;
-	struct idg_watchlist *watches;
+	struct idg_watchlist *watches;        /* the policy's Device= entries */
+	struct idg_device_table devices;      /* what udev shows, classified */
+	struct idg_watchlist *kernel_watches; /* both, as the kernel map holds them */
+	struct udev *udev;
+	struct udev_monitor *udev_monitor;    /* events systemd-udevd has processed */
+	struct udev_monitor *kernel_monitor;  /* raw kernel events, only without systemd-udevd */
+	bool udevd_running;
 	struct idg_exempt_set exempt;
 	size_t policy_warnings;
 	sqlite3 *db;
@@ -69,6 +77,8 @@ struct daemon {
 	struct io_watch events_watch;
 	struct io_watch signal_watch;
 	struct io_watch timer_watch;
+	struct io_watch udev_watch;
+	struct io_watch kernel_watch;
 	bool stopping;
 	bool failed;              /* stopping because something broke: exit 1 */
 	const char *stop_reason;
@@ -101,6 +111,21 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 void daemon_announce_policy(struct daemon *d);
 /* Applies the current policy's maps. Used again after the gate opens. */
 int daemon_apply_policy(struct daemon *d, struct idg_error *err);
+
+/* devices.c: following devices through udev. open: monitors, then a first
+ * enumeration (before the gate's maps are first written, so a restart
+ * rewrites them from udev without a window); watch: into the event loop;
+ * announce: a record per device present at start. reclassify: under the
+ * current policy, after a reload (record: journal the classes that changed). */
+int daemon_devices_open(struct daemon *d, struct idg_error *err);
+int daemon_devices_watch(struct daemon *d);
+void daemon_devices_announce(struct daemon *d);
+int daemon_devices_reclassify(struct daemon *d, bool record);
+void daemon_devices_close(struct daemon *d);
+/* Writes the policy's Device= entries and every device's nodes into the
+ * kernel map (adds first, then removals) and keeps the list as
+ * kernel_watches. */
+int daemon_sync_kernel_watches(struct daemon *d, struct idg_error *err);
 
 /* events.c */
 void daemon_on_event(const struct idg_event *ev, void *userdata);

@@ -29,7 +29,8 @@ void daemon_on_event(const struct idg_event *ev, void *userdata)
 {
 	struct daemon *d = userdata;
 	struct idg_describe_context ctx = {
-		.watches = d->watches,
+		.watches = d->kernel_watches,
+		.devices = &d->devices,
 		.grants = d->grants,
 		.boot_to_realtime_usec = idg_boot_to_realtime_usec(),
 	};

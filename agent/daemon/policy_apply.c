@@ -59,11 +59,13 @@ void daemon_announce_policy(struct daemon *d)
 	for (size_t i = 0; i < d->policy->n_files && used < sizeof(files); i++)
 		used += (size_t)snprintf(files + used, sizeof(files) - used, "%s%s", i ? " " : "", d->policy->files[i]);
 	idg_record_init(&rec, IDG_MSG_POLICY_LOADED, LOG_NOTICE);
-	idg_record_add(&rec, "MESSAGE", "Policy loaded from %zu file%s: %s; %zu watched device entries, %zu exempt cgroups",
-		       d->policy->n_files, d->policy->n_files == 1 ? "" : "s", modes, d->watches->count, d->exempt.count);
+	idg_record_add(&rec, "MESSAGE", "Policy loaded from %zu file%s: %s; %zu Device= entries, %zu devices from udev, "
+		       "%zu exempt cgroups", d->policy->n_files, d->policy->n_files == 1 ? "" : "s", modes,
+		       d->watches->count, d->devices.count, d->exempt.count);
 	idg_record_add(&rec, "IDGUARD_POLICY_FILES", "%s", files);
 	idg_record_add(&rec, "IDGUARD_MODES", "%s", modes);
 	idg_record_add(&rec, "IDGUARD_WATCHED", "%zu", d->watches->count);
+	idg_record_add(&rec, "IDGUARD_DEVICES", "%zu", d->devices.count);
 	idg_record_add(&rec, "IDGUARD_EXEMPT", "%zu", d->exempt.count);
 	daemon_send(d, &rec);
 }
@@ -84,7 +86,10 @@ int daemon_apply_policy(struct daemon *d, struct idg_error *err)
 
 	/* Watches first and modes last would briefly watch with old modes;
 	 * either order only ever adds coverage before removing it. */
-	r = idg_gate_sync_watches(d->gate, d->watches, err);
+	r = daemon_devices_reclassify(d, d->started_usec != 0);
+	if (r < 0)
+		return idg_error_set(err, r, "out of memory");
+	r = daemon_sync_kernel_watches(d, err);
 	if (r == 0)
 		r = idg_gate_sync_exempt(d->gate, d->exempt.ids, d->exempt.count, err);
 	if (r == 0)

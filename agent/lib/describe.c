@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pwd.h>
 
+#include "devices.h"
 #include "grants.h"
 #include "names.h"
 #include "util.h"
@@ -80,10 +81,12 @@ static void grant_summary(const struct idg_grant_info *g, char *buf, size_t size
 void idg_describe_event(const struct idg_event *ev, const struct idg_describe_context *ctx, struct idg_record *rec)
 {
 	const struct idg_watch_entry *watch = NULL;
+	const struct idg_device *dev = NULL;
 	struct idg_grant_info grant;
 	bool have_grant = false;
 	char user[64], login[64], comm[IDG_COMM_LEN + 1], node[256] = "", device[64], access[32];
-	char subject[160], what[320], reason[256] = "", grant_text[320] = "", repeat[96] = "", when[32];
+	char subject[160], what[640], reason[256] = "", grant_text[320] = "", repeat[96] = "", when[32];
+	char label[256] = "";
 	const char *class_name = idg_class_name(ev->class_id);
 	const char *message_id;
 	int priority;
@@ -100,9 +103,23 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 
 	if (ctx->watches)
 		watch = idg_watchlist_by_id(ctx->watches, ev->device_id);
-	if (watch && watch->node && watch->minor_lo == ev->minor && watch->major == ev->major)
+	if (ctx->devices) {
+		/* By id: the device the kernel matched, even if it left since.
+		 * A node caught by a whole-major or range entry (not yet
+		 * classified) is named by whoever holds that number now. */
+		dev = idg_devtable_by_id(ctx->devices, ev->device_id);
+		if (!dev)
+			dev = idg_devtable_by_node(ctx->devices, ev->dev_type, ev->major, ev->minor);
+	}
+	if (dev)
+		idg_device_label(dev, label, sizeof(label));
+	for (size_t i = 0; dev && i < dev->n_nodes && !node[0]; i++)
+		if (dev->nodes[i].dev_type == ev->dev_type && dev->nodes[i].major == ev->major &&
+		    dev->nodes[i].minor == ev->minor && dev->nodes[i].devnode)
+			(void)snprintf(node, sizeof(node), "%s", dev->nodes[i].devnode);
+	if (!node[0] && watch && watch->node && watch->minor_lo == ev->minor && watch->major == ev->major)
 		(void)snprintf(node, sizeof(node), "%s", watch->node);
-	else
+	else if (!node[0])
 		(void)idg_node_from_sysfs(ctx->sysfs_dev_dir, ev->dev_type, ev->major, ev->minor, node, sizeof(node));
 	if (ev->grant_id && ctx->grants && idg_grants_get(ctx->grants, ev->grant_id, &grant) == 0)
 		have_grant = true;
@@ -113,7 +130,8 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 	} else {
 		(void)snprintf(subject, sizeof(subject), "%s (uid %u)", user, ev->uid);
 	}
-	(void)snprintf(what, sizeof(what), "%s %s with %s (pid %u)", class_name, node[0] ? node : device, comm, ev->tgid);
+	(void)snprintf(what, sizeof(what), "%s %s%s%s%s with %s (pid %u)", class_name, node[0] ? node : device,
+		       label[0] ? " (" : "", label, label[0] ? ")" : "", comm, ev->tgid);
 
 	switch (ev->reason) {
 	case IDG_REASON_GRANT_EXPIRED:
@@ -173,7 +191,22 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 	idg_record_add(rec, "IDGUARD_DEVICE", "%s", device);
 	if (node[0])
 		idg_record_add(rec, "IDGUARD_NODE", "%s", node);
-	if (watch)
+	if (dev) {
+		idg_record_add(rec, "IDGUARD_DEVICE_LABEL", "%s", label);
+		if (dev->vid_pid[0])
+			idg_record_add(rec, "IDGUARD_VID_PID", "%s", dev->vid_pid);
+		if (dev->vendor)
+			idg_record_add(rec, "IDGUARD_VENDOR", "%s", dev->vendor);
+		if (dev->model)
+			idg_record_add(rec, "IDGUARD_MODEL", "%s", dev->model);
+		if (dev->serial)
+			idg_record_add(rec, "IDGUARD_SERIAL", "%s", dev->serial);
+		if (dev->bus_path)
+			idg_record_add(rec, "IDGUARD_BUS_PATH", "%s", dev->bus_path);
+	}
+	if (dev && dev->device_id == ev->device_id)
+		idg_record_add(rec, "IDGUARD_POLICY_SOURCE", "%s", dev->matched_by);
+	else if (watch)
 		idg_record_add(rec, "IDGUARD_POLICY_SOURCE", "%s", watch->source);
 	idg_record_add(rec, "IDGUARD_ACCESS", "%s", access);
 	idg_record_add(rec, "IDGUARD_PID", "%u", ev->tgid);

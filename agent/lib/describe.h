@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Turns a kernel decision record into the journal record people and
- * auditors read: who (user and uid), what (class and device node), with
- * which program, the verdict and why, under which grant, and how many times.
+ * auditors read: who (user and uid), what (class, device node, and the
+ * device a person recognises: vendor, model, VID:PID, serial), with which
+ * program, the verdict and why, under which grant, and how many times.
  */
 #ifndef IDG_DESCRIBE_H
 #define IDG_DESCRIBE_H
@@ -14,9 +15,11 @@
 
 struct idg_watchlist;
 struct idg_grants;
+struct idg_device_table;
 
 struct idg_describe_context {
-	const struct idg_watchlist *watches; /* may be NULL */
+	const struct idg_watchlist *watches; /* what the kernel map holds; may be NULL */
+	const struct idg_device_table *devices; /* from udev; may be NULL */
 	struct idg_grants *grants;           /* may be NULL */
 	/* CLOCK_REALTIME minus CLOCK_BOOTTIME, in µs, to date kernel records. */
 	int64_t boot_to_realtime_usec;

@@ -15,6 +15,7 @@ static const char *const class_names[IDG_CLASS_COUNT] = {
 	[IDG_CLASS_PRINTER] = "printer",
 	[IDG_CLASS_STORAGE] = "storage",
 	[IDG_CLASS_UNCLASSIFIED] = "unclassified",
+	[IDG_CLASS_OTHER] = "other",
 };
 
 static const char *const mode_names[] = {

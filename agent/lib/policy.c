@@ -77,6 +77,9 @@ void idg_policy_free(struct idg_policy *policy)
 	for (size_t i = 0; i < policy->n_files; i++)
 		free(policy->files[i]);
 	idg_purposes_free(policy);
+	for (size_t i = 0; i < policy->n_matches; i++)
+		idg_match_rule_free(&policy->matches[i]);
+	free(policy->matches);
 	free(policy->devices);
 	free(policy->exempt);
 	free(policy->files);
@@ -299,6 +302,87 @@ static int add_device(struct parser *p, const char *value)
 	return 0;
 }
 
+/* One Match*= line: whitespace-separated words, each a rule; an empty value
+ * clears this class's rules of that kind. */
+static int add_matches(struct parser *p, unsigned kind, const char *value)
+{
+	struct idg_policy *policy = p->policy;
+	char word[MAX_LINE + 1];
+
+	if (p->section_class == IDG_CLASS_UNCLASSIFIED) {
+		report(p, "[Class unclassified] holds the USB devices no Match line recognises; it cannot have %s= lines",
+		       idg_match_key_name(kind));
+		return 0;
+	}
+	if (!*value) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < policy->n_matches; i++) {
+			if (policy->matches[i].class_id == p->section_class && policy->matches[i].kind == kind)
+				idg_match_rule_free(&policy->matches[i]);
+			else
+				policy->matches[kept++] = policy->matches[i];
+		}
+		policy->n_matches = kept;
+		return 0;
+	}
+	for (const char *w = value; *w;) {
+		size_t len = strcspn(w, " \t");
+		struct idg_match_rule rule, *matches;
+		struct idg_error err;
+		int r;
+
+		if (len == 0) {
+			w++;
+			continue;
+		}
+		memcpy(word, w, len);
+		word[len] = '\0';
+		w += len;
+		r = idg_match_rule_parse(kind, word, &rule, &err);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			report(p, "%s", err.message);
+			continue;
+		}
+		matches = grow(policy->matches, policy->n_matches, sizeof(*matches));
+		if (!matches) {
+			idg_match_rule_free(&rule);
+			return -ENOMEM;
+		}
+		policy->matches = matches;
+		rule.class_id = (uint8_t)p->section_class;
+		rule.file = p->file;
+		rule.line = p->line;
+		policy->matches[policy->n_matches++] = rule;
+	}
+	return 0;
+}
+
+void idg_policy_check_matches(const struct idg_policy *policy, struct idg_diags *diags)
+{
+	for (size_t i = 0; i < policy->n_matches; i++) {
+		const struct idg_match_rule *a = &policy->matches[i];
+
+		if (a->kind != IDG_MATCH_VID_PID)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct idg_match_rule *b = &policy->matches[j];
+			char text[64];
+
+			if (b->kind != IDG_MATCH_VID_PID || b->class_id == a->class_id || b->vid != a->vid ||
+			    b->pid != a->pid)
+				continue;
+			idg_match_rule_format(a, text, sizeof(text));
+			(void)idg_diag_add(diags, a->file, a->line, false,
+					   "%s is also in [Class %s] (%s:%u); a product can be in one class only", text,
+					   idg_class_name(b->class_id), b->file, b->line);
+			break;
+		}
+	}
+}
+
 static int add_exempt(struct parser *p, bool is_unit, const char *value)
 {
 	struct idg_policy *policy = p->policy;
@@ -411,9 +495,11 @@ static int handle_key(void *user, const char *section, const char *name, const c
 			set_mode(p, &p->policy->class_mode[p->section_class], value);
 		else if (streq(name, "Device"))
 			r = add_device(p, value);
+		else if (idg_match_kind_from_key(name))
+			r = add_matches(p, idg_match_kind_from_key(name), value);
 		else
-			report(p, "unknown key '%s' in [Class %s] (known: Mode, Device)", name,
-			       idg_class_name(p->section_class));
+			report(p, "unknown key '%s' in [Class %s] (known: Mode, Device, MatchVidPid, MatchUSBInterface, "
+			       "MatchProperty, MatchSubsystem)", name, idg_class_name(p->section_class));
 		break;
 	case SECTION_EXEMPT:
 		if (streq(name, "Unit"))
@@ -467,7 +553,7 @@ static void enter_section(struct parser *p, const char *header)
 		int class_id = idg_class_from_name(name + 6);
 
 		if (!class_id) {
-			report(p, "unknown class '%s' (known: scanner, camera, card-reader, printer, storage, unclassified)",
+			report(p, "unknown class '%s' (known: scanner, camera, card-reader, printer, storage, other, unclassified)",
 			       name + 6);
 			p->section = SECTION_INVALID;
 		} else {
@@ -690,6 +776,7 @@ int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_poli
 		return r;
 	}
 	idg_policy_check_purposes(policy, diags);
+	idg_policy_check_matches(policy, diags);
 	*ret_policy = policy;
 	return 0;
 }
@@ -730,6 +817,14 @@ void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
 				continue;
 			idg_policy_device_format(dev, buf, sizeof(buf));
 			(void)fprintf(out, "Device=%s  ; %s:%u\n", buf, dev->file, dev->line);
+		}
+		for (size_t i = 0; i < policy->n_matches; i++) {
+			const struct idg_match_rule *rule = &policy->matches[i];
+
+			if (rule->class_id != c)
+				continue;
+			idg_match_rule_format(rule, buf, sizeof(buf));
+			(void)fprintf(out, "%s  ; %s:%u\n", buf, rule->file, rule->line);
 		}
 	}
 	(void)fprintf(out, "\n[Exempt]\n");

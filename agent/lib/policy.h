@@ -4,7 +4,8 @@
  * *.conf are collected from each policy directory in order; a file in a later
  * directory replaces one with the same name in an earlier directory; the
  * survivors are read in lexical order of their names. Scalars: last wins.
- * Lists (Device=, Unit=, CGroup=): each line appends, an empty value clears.
+ * Lists (Device=, Match*=, Unit=, CGroup=): each line appends, an empty value
+ * clears.
  * The syntax is documented in docs/man/idguard-policy.5.
  *
  * Parsing is pure: node paths are kept as written and resolved later by the
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "classify.h"
 #include "diag.h"
 #include "idguard.h"
 
@@ -89,6 +91,8 @@ struct idg_policy {
 
 	struct idg_policy_device *devices;
 	size_t n_devices;
+	struct idg_match_rule *matches;     /* Match*= lines, in file order */
+	size_t n_matches;
 	struct idg_policy_exempt *exempt;
 	size_t n_exempt;
 	enum idg_grant_end on_grant_end;
@@ -130,6 +134,9 @@ int idg_policy_load_approvers(struct idg_policy *policy, const char *const *dirs
  * each complete, keys unique, and the names purposes and approvers give each
  * other known (called by idg_policy_load_approvers()). */
 void idg_policy_check_purposes(const struct idg_policy *policy, struct idg_diags *diags);
+/* Match rules: one product (VID:PID) in one class only. Called by
+ * idg_policy_load_dirs(). */
+void idg_policy_check_matches(const struct idg_policy *policy, struct idg_diags *diags);
 void idg_policy_check_approvers(const struct idg_policy *policy, struct idg_diags *diags);
 
 /* Lookups; NULL when absent. */

@@ -56,6 +56,29 @@ void idg_watchlist_free(struct idg_watchlist *list)
 	free(list);
 }
 
+int idg_watchlist_append(struct idg_watchlist *list, const struct idg_watch_entry *entry)
+{
+	struct idg_watch_entry copy = *entry;
+
+	if (list->count == list->capacity) {
+		size_t capacity = list->capacity ? list->capacity * 2 : 16;
+		struct idg_watch_entry *grown = reallocarray(list->entries, capacity, sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		list->entries = grown;
+		list->capacity = capacity;
+	}
+	copy.node = NULL;
+	copy.source = NULL;
+	if ((entry->node && !(copy.node = strdup(entry->node))) || (entry->source && !(copy.source = strdup(entry->source)))) {
+		free(copy.node);
+		return -ENOMEM;
+	}
+	list->entries[list->count++] = copy;
+	return 0;
+}
+
 /* 1: a and b cannot both be in the kernel maps unambiguously.
  * 2: b repeats a. 0: fine (the more specific entry wins, as in the kernel). */
 static int overlap(const struct idg_watch_entry *a, const struct idg_watch_entry *b)
@@ -106,6 +129,7 @@ int idg_watchlist_build(const struct idg_policy *policy, struct idg_watchlist **
 		free(list);
 		return -ENOMEM;
 	}
+	list->capacity = policy->n_devices ? policy->n_devices : 1;
 	for (size_t i = 0; i < policy->n_devices; i++) {
 		const struct idg_policy_device *dev = &policy->devices[i];
 		struct idg_watch_entry e = {

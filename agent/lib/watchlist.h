@@ -31,6 +31,7 @@ struct idg_watch_entry {
 struct idg_watchlist {
 	struct idg_watch_entry *entries;
 	size_t count;
+	size_t capacity;
 };
 
 /* Builds the list from policy. Overlaps and unusable nodes go to diags
@@ -38,6 +39,8 @@ struct idg_watchlist {
 int idg_watchlist_build(const struct idg_policy *policy, struct idg_watchlist **ret_list,
 			struct idg_diags *diags);
 void idg_watchlist_free(struct idg_watchlist *list);
+/* Appends a copy of entry (node and source copied too). -ENOMEM only. */
+int idg_watchlist_append(struct idg_watchlist *list, const struct idg_watch_entry *entry);
 
 /* The entry that covers (dev_type, major, minor), with the kernel's
  * precedence: exact minor, then range, then whole major. NULL if none. */

@@ -129,9 +129,18 @@ kill_cgroup_procs() { # CGROUP
 	wait_until 5 sh -c "[ -z \"\$(cat '$1/cgroup.procs' 2>/dev/null)\" ]" || true
 }
 
+# Closing its input makes the umockdev testbed helper remove the testbed.
+stop_testbed() {
+	if [ -n "${TESTBED_PID:-}" ]; then
+		eval "exec ${TESTBED[1]}>&-" 2>/dev/null || true
+		wait_until 5 sh -c "! kill -0 $TESTBED_PID 2>/dev/null" || kill "$TESTBED_PID" 2>/dev/null || true
+	fi
+}
+
 cleanup_env() {
 	local sub
 	stop_daemon
+	stop_testbed
 	for sub in "$CG"/*/; do
 		[ -d "$sub" ] || continue
 		kill_cgroup_procs "$sub"

@@ -92,7 +92,7 @@ t_invalid_policy_on_reload_keeps_the_old_policy() {
 	out=$(ctl reload 2>&1) && status=0 || status=$?
 	assert_eq "$status" 1 "idguardctl reload exit status"
 	assert_match "$out" "50-test.conf:3: error: unknown key 'Moed' in \[Class camera\]" "idguardctl reload message"
-	assert_eq "$(ctl devices --json | jq '.devices | length')" 3 "watched entries kept"
+	assert_eq "$(ctl devices --json | jq '.entries | length')" 3 "watched entries kept"
 }
 
 t_reload_applies_a_new_policy_exactly() {
@@ -105,7 +105,7 @@ t_reload_applies_a_new_policy_exactly() {
 	EOF
 	out=$(ctl reload)
 	assert_match "$out" "Policy reloaded: 1 watched device entries" "reload output"
-	assert_eq "$(ctl devices --json | jq -c '[.devices[] | [.class, .device]]')" "[[\"scanner\",\"char $TEST_MAJOR:1\"]]" "devices"
+	assert_eq "$(ctl devices --json | jq -c '[.entries[] | [.class, .device]]')" "[[\"scanner\",\"char $TEST_MAJOR:1\"]]" "devices"
 	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam")
 	assert_eq "$out" "ENXIO 1" "a device no longer listed is not watched"
 	out=$(as_user $NOBODY "$TRY_OPEN" "$T/cam1")

@@ -11,6 +11,7 @@
 #include "unit.h"
 
 #include "describe.h"
+#include "devices.h"
 #include "grants.h"
 #include "journal.h"
 #include "policy.h"
@@ -461,6 +462,69 @@ static void test_node_from_watch_list(void **state)
 	expect_field(&fx->rec, "IDGUARD_DEVICE", "char 1:3");
 }
 
+/* A device from udev names itself: by the id the kernel matched, even after
+ * it left; a node still caught by a whole-major entry by its number. */
+static void test_device_identity(void **state)
+{
+	struct fixture *fx = *state;
+	struct idg_device_table table = { 0 };
+	struct idg_device *dev = calloc(1, sizeof(*dev)), *old;
+	struct idg_event ev = event(IDG_VERDICT_DENIED, IDG_REASON_NO_GRANT);
+
+	assert_non_null(dev);
+	dev->syspath = strdup("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1");
+	strcpy(dev->vid_pid, "04a9:1913");
+	dev->vendor = strdup("Canon, Inc.");
+	dev->model = strdup("CanoScan LiDE 300");
+	dev->serial = strdup("SCN0042");
+	dev->bus_path = strdup("pci-0000:00:14.0-usb-0:1");
+	dev->matched_by = strdup("MatchProperty=libsane_matched=yes (10-defaults.conf:30)");
+	dev->class_id = IDG_CLASS_SCANNER;
+	dev->device_id = 4242;
+	assert_int_equal(idg_device_add_node(dev, IDG_DEV_CHAR, 189, 1, "/dev/bus/usb/001/002", "usb"), 0);
+	assert_int_equal(idg_devtable_put(&table, dev, &old), 0);
+	fx->ctx.devices = &table;
+
+	ev.major = 189;
+	ev.minor = 1;
+	ev.class_id = IDG_CLASS_SCANNER;
+	ev.device_id = 4242;
+	idg_describe_event(&ev, &fx->ctx, &fx->rec);
+	expect_field(&fx->rec, "MESSAGE", "Refused root (uid 0) opening scanner /dev/bus/usb/001/002 (Canon, Inc. CanoScan "
+					   "LiDE 300 (04a9:1913)) with cat (pid 42): no purpose token");
+	expect_field(&fx->rec, "IDGUARD_VID_PID", "04a9:1913");
+	expect_field(&fx->rec, "IDGUARD_VENDOR", "Canon, Inc.");
+	expect_field(&fx->rec, "IDGUARD_MODEL", "CanoScan LiDE 300");
+	expect_field(&fx->rec, "IDGUARD_SERIAL", "SCN0042");
+	expect_field(&fx->rec, "IDGUARD_BUS_PATH", "pci-0000:00:14.0-usb-0:1");
+	expect_field(&fx->rec, "IDGUARD_DEVICE_LABEL", "Canon, Inc. CanoScan LiDE 300 (04a9:1913)");
+	expect_field(&fx->rec, "IDGUARD_POLICY_SOURCE", "MatchProperty=libsane_matched=yes (10-defaults.conf:30)");
+
+	/* It left; the record raised just before is described afterwards. */
+	idg_devtable_retire(&table, idg_devtable_take(&table, dev->syspath));
+	idg_describe_event(&ev, &fx->ctx, &fx->rec);
+	expect_field(&fx->rec, "IDGUARD_VID_PID", "04a9:1913");
+	expect_field(&fx->rec, "IDGUARD_NODE", "/dev/bus/usb/001/002");
+
+	/* Caught by "char 189:*" (another device id) before it was classified. */
+	dev = calloc(1, sizeof(*dev));
+	assert_non_null(dev);
+	dev->syspath = strdup("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-5");
+	strcpy(dev->vid_pid, "046d:c31c");
+	dev->device_id = 77;
+	assert_int_equal(idg_device_add_node(dev, IDG_DEV_CHAR, 189, 5, "/dev/bus/usb/001/006", "usb"), 0);
+	assert_int_equal(idg_devtable_put(&table, dev, &old), 0);
+	ev.minor = 5;
+	ev.device_id = 999;
+	ev.class_id = IDG_CLASS_UNCLASSIFIED;
+	idg_describe_event(&ev, &fx->ctx, &fx->rec);
+	expect_field(&fx->rec, "IDGUARD_CLASS", "unclassified");
+	expect_field(&fx->rec, "IDGUARD_VID_PID", "046d:c31c");
+	assert_null(idg_record_get(&fx->rec, "IDGUARD_POLICY_SOURCE"));
+	fx->ctx.devices = NULL;
+	idg_devtable_clear(&table);
+}
+
 static void test_user_name(void **state)
 {
 	char buf[64];
@@ -487,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_node_from_sysfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_in_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_from_watch_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_identity, setup, teardown),
 		cmocka_unit_test(test_user_name),
 	};
 

@@ -17,9 +17,10 @@ static const struct {
 } classes[] = {
 	{ IDG_CLASS_SCANNER, "scanner" }, { IDG_CLASS_CAMERA, "camera" },   { IDG_CLASS_CARD_READER, "card-reader" },
 	{ IDG_CLASS_PRINTER, "printer" }, { IDG_CLASS_STORAGE, "storage" }, { IDG_CLASS_UNCLASSIFIED, "unclassified" },
+	{ IDG_CLASS_OTHER, "other" },
 };
 
-#define ALL_CLASSES 0x7eu /* bits 1..6 */
+#define ALL_CLASSES 0xfeu /* bits 1..7 */
 
 static void test_class_names(void **state)
 {
@@ -29,7 +30,6 @@ static void test_class_names(void **state)
 		assert_int_equal(idg_class_from_name(classes[i].name), classes[i].id);
 	}
 	assert_string_equal(idg_class_name(IDG_CLASS_NONE), "unknown");
-	assert_string_equal(idg_class_name(7), "unknown");
 	assert_string_equal(idg_class_name(IDG_CLASS_COUNT), "unknown");
 	assert_string_equal(idg_class_name(0xffffffffu), "unknown");
 	assert_int_equal(idg_class_from_name(""), 0);
@@ -49,7 +49,7 @@ static void test_class_mask_parse(void **state)
 		{ "scanner,camera", (1u << IDG_CLASS_SCANNER) | (1u << IDG_CLASS_CAMERA) },
 		{ "camera,scanner", (1u << IDG_CLASS_SCANNER) | (1u << IDG_CLASS_CAMERA) },
 		{ "camera,camera", 1u << IDG_CLASS_CAMERA },
-		{ "scanner,camera,card-reader,printer,storage,unclassified", ALL_CLASSES },
+		{ "scanner,camera,card-reader,printer,storage,unclassified,other", ALL_CLASSES },
 	};
 	char bad[64];
 
@@ -117,7 +117,7 @@ static void test_class_mask_round_trip(void **state)
 	idg_class_mask_format((1u << IDG_CLASS_SCANNER) | (1u << IDG_CLASS_PRINTER), buf, sizeof(buf));
 	assert_string_equal(buf, "scanner,printer");
 	idg_class_mask_format(ALL_CLASSES, buf, sizeof(buf));
-	assert_string_equal(buf, "scanner,camera,card-reader,printer,storage,unclassified");
+	assert_string_equal(buf, "scanner,camera,card-reader,printer,storage,unclassified,other");
 	/* Bits that name no class are left out. */
 	idg_class_mask_format(1u | (1u << 31) | (1u << IDG_CLASS_CAMERA), buf, sizeof(buf));
 	assert_string_equal(buf, "camera");
