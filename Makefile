@@ -131,7 +131,7 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 $(FUZZ)/%: tests/fuzz/%.c $(LIB_SRCS) $(SKEL)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-unused-command-line-argument -O1 $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-unused-command-line-argument -Wno-unknown-warning-option -O1 $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 
 unit-tests: $(UNIT_TESTS:%=$(BUILD)/tests/%) $(UNIT_TESTS:%=$(ASAN)/tests/%)
 helpers: $(HELPERS:%=$(BUILD)/helpers/%)

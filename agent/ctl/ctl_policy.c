@@ -220,6 +220,22 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 			json_object_object_add(dev, "source", json_object_new_string(spec));
 			json_object_array_add(devices, dev);
 		}
+		{
+			struct json_object *matches = json_object_new_array();
+
+			for (size_t i = 0; i < policy->n_matches; i++) {
+				const struct idg_match_rule *rule = &policy->matches[i];
+				struct json_object *m = json_object_new_object();
+
+				idg_match_rule_format(rule, spec, sizeof(spec));
+				json_object_object_add(m, "class", json_object_new_string(idg_class_name(rule->class_id)));
+				json_object_object_add(m, "match", json_object_new_string(spec));
+				(void)snprintf(spec, sizeof(spec), "%s:%u", rule->file, rule->line);
+				json_object_object_add(m, "source", json_object_new_string(spec));
+				json_object_array_add(matches, m);
+			}
+			json_object_object_add(obj, "matches", matches);
+		}
 		for (size_t i = 0; i < policy->n_exempt; i++) {
 			struct json_object *e = json_object_new_object();
 

@@ -63,6 +63,10 @@ static void print_running(struct json_object *reply)
 		     ctl_get_int(reply, "exempt", 0), ctl_get_int(reply, "exempt", 0) == 1 ? "" : "s",
 		     ctl_get_int(reply, "policy_warnings", 0), ctl_get_int(reply, "policy_warnings", 0) == 1 ? "" : "s");
 	json_object_put(files);
+	(void)printf("devices       %lld from %s, %lld unclassified%s\n", ctl_get_int(reply, "devices", 0),
+		     streq(ctl_get_string(reply, "device_source", ""), "udev") ? "udev" : "sysfs (systemd-udevd is not running)",
+		     ctl_get_int(reply, "devices_unclassified", 0),
+		     ctl_get_int(reply, "devices_unclassified", 0) ? " (see 'idguardctl devices')" : "");
 	(void)printf("grants        %lld live\n", ctl_get_int(reply, "grants", 0));
 	print_counters(json_object_object_get(reply, "counters"));
 	(void)printf("records to    %s\n", ctl_get_string(reply, "events_to", "?"));

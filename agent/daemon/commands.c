@@ -115,6 +115,15 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 	add_uint(reply, "watched", d->watches->count);
 	add_uint(reply, "exempt", d->exempt.count);
 	add_uint(reply, "grants", idg_grants_count(d->grants));
+	add_uint(reply, "devices", d->devices.count);
+	{
+		size_t unclassified = 0;
+
+		for (size_t i = 0; i < d->devices.count; i++)
+			unclassified += d->devices.items[i]->class_id == IDG_CLASS_UNCLASSIFIED;
+		add_uint(reply, "devices_unclassified", unclassified);
+	}
+	add_string(reply, "device_source", d->udevd_running ? "udev" : "sysfs");
 	files = json_object_new_array();
 	for (size_t i = 0; i < d->policy->n_files; i++)
 		json_object_array_add(files, json_object_new_string(d->policy->files[i]));

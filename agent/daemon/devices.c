@@ -270,20 +270,18 @@ static void on_monitor_ready(struct io_watch *watch, uint32_t events)
 	struct udev_monitor *monitor = watch == &d->udev_watch ? d->udev_monitor : d->kernel_monitor;
 	bool lost = false;
 
-	/* Drain what is queued, then update the kernel map once. */
+	/* Drain what is queued, then update the kernel map once. libudev
+	 * skips messages it filters or cannot parse; NULL means the queue is
+	 * empty (EAGAIN), or that the kernel dropped messages (ENOBUFS). */
 	for (;;) {
 		struct udev_device *event;
 
 		errno = 0;
 		event = udev_monitor_receive_device(monitor);
 		if (!event) {
-			if (errno == ENOBUFS)
-				lost = true;
-			else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == 0 || errno == EINTR)
+			if (errno != ENOBUFS)
 				break;
-			else if (errno == ENOMEM)
-				break;
-			/* A malformed message is dropped by libudev; go on. */
+			lost = true;
 			continue;
 		}
 		handle_uevent(d, event);

@@ -174,14 +174,20 @@ struct idg_device *idg_devtable_get(const struct idg_device_table *table, const 
 
 struct idg_device *idg_devtable_owner(const struct idg_device_table *table, const char *path)
 {
+	struct idg_device *best = NULL;
+	size_t best_len = 0;
+
+	/* The deepest: a hub is an ancestor of the devices plugged into it. */
 	for (size_t i = 0; i < table->count; i++) {
 		const char *sys = table->items[i]->syspath;
 		size_t len = strlen(sys);
 
-		if (!strncmp(path, sys, len) && (path[len] == '\0' || path[len] == '/'))
-			return table->items[i];
+		if (len > best_len && !strncmp(path, sys, len) && (path[len] == '\0' || path[len] == '/')) {
+			best = table->items[i];
+			best_len = len;
+		}
 	}
-	return NULL;
+	return best;
 }
 
 const struct idg_device *idg_devtable_by_id(const struct idg_device_table *table, uint32_t device_id)

@@ -5,9 +5,10 @@
  * device nodes, the identity a person recognises (VID:PID, vendor, model,
  * serial, bus path) and why it got its class.
  *
- * A "device" is a USB device with everything below it (interfaces, and the
- * nodes their drivers made: usbfs, video4linux, hidraw, tty, usblp, input,
- * block), or a lone device node without USB (a platform camera). Each of its
+ * A "device" is a USB device with everything below it that is its own
+ * (interfaces, and the nodes their drivers made: usbfs, video4linux, hidraw,
+ * tty, usblp, input, block; not the devices plugged into it if it is a hub),
+ * or a lone device node without USB (a platform camera). Each of its
  * nodes becomes an exact entry in the kernel's watched-device map, under the
  * device's class. Minors are reused, so a device that leaves takes every one
  * of its entries with it. Pure data: no udev here (udevice.h fills it).
@@ -85,7 +86,7 @@ struct idg_device *idg_devtable_take(struct idg_device_table *table, const char 
 void idg_devtable_retire(struct idg_device_table *table, struct idg_device *dev);
 
 struct idg_device *idg_devtable_get(const struct idg_device_table *table, const char *syspath);
-/* The device whose syspath is path or an ancestor of it, or NULL. */
+/* The device whose syspath is path or its nearest ancestor, or NULL. */
 struct idg_device *idg_devtable_owner(const struct idg_device_table *table, const char *path);
 /* Present devices first, then retired ones. */
 const struct idg_device *idg_devtable_by_id(const struct idg_device_table *table, uint32_t device_id);

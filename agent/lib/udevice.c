@@ -163,10 +163,13 @@ static bool under(const char *path, const char *top)
 	return top && !strncmp(path, top, len) && (path[len] == '\0' || path[len] == '/');
 }
 
-/* Everything below a USB device: its interfaces and their nodes. */
+/* Everything below a USB device that is its own: its interfaces and their
+ * nodes, but not the devices plugged into it when it is a hub (each of
+ * those is a device of its own, with its own class). */
 static int read_below(struct udev *udev, struct idg_device *out, struct udev_device *root, const char *skip)
 {
 	struct udev_enumerate *e = udev_enumerate_new(udev);
+	const char *root_path = udev_device_get_syspath(root);
 	struct udev_list_entry *entry;
 	int r;
 
@@ -177,16 +180,18 @@ static int read_below(struct udev *udev, struct idg_device *out, struct udev_dev
 		r = udev_enumerate_scan_devices(e);
 	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
 		const char *path = udev_list_entry_get_name(entry);
-		struct udev_device *part;
+		struct udev_device *part, *usb;
 
 		if (r < 0)
 			break;
-		if (streq(path, udev_device_get_syspath(root)) || under(path, skip))
+		if (streq(path, root_path) || under(path, skip))
 			continue;
 		part = udev_device_new_from_syspath(udev, path);
 		if (!part)
 			continue; /* left while we looked */
-		r = read_part(out, part);
+		usb = is_usb_device(part) ? part : udev_device_get_parent_with_subsystem_devtype(part, "usb", "usb_device");
+		if (usb && streq(udev_device_get_syspath(usb), root_path))
+			r = read_part(out, part);
 		udev_device_unref(part);
 	}
 	udev_enumerate_unref(e);

@@ -10,6 +10,7 @@
 
 DEVICES_DIR=$HERE/../devices
 USB=/sys/devices/pci0000:00/0000:00:14.0/usb1
+ROOT_HUB=$USB
 SCANNER=$USB/1-1
 CAMERA=$USB/1-2
 CARD_READER=$USB/1-3
@@ -91,6 +92,25 @@ kernel_exact() { # MAJOR
 			"\(.formatted.key.minor):\(.formatted.value.class_id)"' | sort -n
 }
 
+# device_records MESSAGE_ID SYSPATH [MATCH...]: this daemon's records about a
+# device (they carry no cgroup id; _PID keeps other tests' records out).
+device_records() {
+	local id=$1 syspath=$2
+	shift 2
+	journal MESSAGE_ID="$id" IDGUARD_SYSPATH="$syspath" _PID="$DPID" "$@"
+}
+
+# device_field MESSAGE_ID SYSPATH FIELD [MATCH...]: FIELD of the last one.
+device_field() {
+	local id=$1 syspath=$2 field=$3
+	shift 3
+	device_records "$id" "$syspath" "$@" | tail -n 1 | jq -r ".$field // empty"
+}
+
+has_device_record() { # EVENT SYSPATH
+	[ -n "$(device_records $MSG_DEVICE_ADDED "$2" IDGUARD_DEVICE_EVENT="$1")" ]
+}
+
 node() { # NAME MAJOR MINOR: a node for the clerk to open
 	mknod "$T/$1" c "$2" "$3"
 	chmod 666 "$T/$1"
@@ -104,6 +124,8 @@ setup_devices() {
 	use_shipped_policy
 	start_testbed
 	start_daemon_udev
+	plug root-hub
+	wait_device "$ROOT_HUB" other
 	node scanner 189 1
 	node video0 81 0
 	node video1 81 1
@@ -142,7 +164,8 @@ t_devices_plugged_are_classified_and_gated_by_class() {
 		'^MatchVidPid=0400:c35a ' "card reader recognised by its VID:PID, not as HID"
 
 	# The kernel map holds one exact entry per node, under the device's class.
-	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "1:1 2:2 3:3 4:4 5:7 " "raw USB nodes in the kernel map (minor:class)"
+	# The root hub above them all is a device of its own, not their owner.
+	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "0:7 1:1 2:2 3:3 4:4 5:7 " "raw USB nodes in the kernel map (minor:class)"
 	assert_eq "$(kernel_exact 81 | tr '\n' ' ')" "0:2 1:2 " "video4linux nodes in the kernel map"
 
 	assert_eq "$(open_as_clerk scanner)" "EPERM 1" "scanner (enforce)"
@@ -171,8 +194,7 @@ t_devices_plugged_are_classified_and_gated_by_class() {
 	assert_eq "$(field_of $MSG_AUDITED IDGUARD_VID_PID IDGUARD_DEVICE="char 243:0")" 0400:c35a "card reader VID:PID"
 	assert_eq "$(count_records $MSG_DENIED IDGUARD_DEVICE="char 189:5")" 0 "no record for the keyboard"
 	# Plugging is on the record too.
-	assert_eq "$(journal MESSAGE_ID=$MSG_DEVICE_ADDED IDGUARD_SYSPATH="$SCANNER" | tail -n 1 | jq -r .IDGUARD_CLASS)" \
-		scanner "device connected record"
+	assert_eq "$(device_field $MSG_DEVICE_ADDED "$SCANNER" IDGUARD_CLASS)" scanner "device connected record"
 }
 
 t_devices_unplug_takes_every_minor_and_minors_are_reused_safely() {
@@ -187,19 +209,19 @@ t_devices_unplug_takes_every_minor_and_minors_are_reused_safely() {
 	testbed unplug "$KEYBOARD"
 	wait_device "$KEYBOARD" none
 	wait_device "$CAMERA" none
-	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "" "no exact raw USB entries left"
+	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "0:7 " "no exact raw USB entries left but the root hub's"
 	assert_eq "$(kernel_exact 81 | tr '\n' ' ')" "" "no exact video4linux entries left"
 	assert_eq "$(kernel_exact 243 | tr '\n' ' ')" "" "no hidraw entries left"
 	# The freed minor falls back to unclassified: refused.
 	assert_eq "$(open_as_clerk kbd)" "EPERM 1" "the keyboard's old minor after unplug"
 	wait_records 1 $MSG_DENIED IDGUARD_DEVICE="char 189:5"
 	assert_eq "$(field_of $MSG_DENIED IDGUARD_CLASS IDGUARD_DEVICE="char 189:5")" unclassified "class of a freed minor"
-	assert_eq "$(journal MESSAGE_ID=$MSG_DEVICE_REMOVED IDGUARD_SYSPATH="$KEYBOARD" | jq -r .IDGUARD_VID_PID)" 046d:c31c "device removed record"
+	assert_eq "$(device_field $MSG_DEVICE_REMOVED "$KEYBOARD" IDGUARD_VID_PID)" 046d:c31c "device removed record"
 
 	# A scanner that gets the keyboard's minor is a scanner, not "other".
 	plug scanner 's/MINOR=1$/MINOR=5/; s/dev=189:1$/dev=189:5/'
 	wait_device "$SCANNER" scanner
-	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "5:1 " "minor 5 now a scanner"
+	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "0:7 5:1 " "minor 5 now a scanner"
 	assert_eq "$(open_as_clerk kbd)" "EPERM 1" "the reused minor, now a scanner"
 	# And back: the keyboard again on minor 5 is allowed again. (Under
 	# other node names: umockdev 0.17 cannot re-create a node it removed.)
@@ -231,7 +253,7 @@ t_devices_hotplug_race_is_closed_by_unclassified() {
 	assert_eq "$(open_as_clerk scanner)" "EPERM 1" "unrecognised vendor-class device"
 	wait_records $((before + 1)) $MSG_DENIED IDGUARD_DEVICE="char 189:1"
 	assert_eq "$(field_of $MSG_DENIED IDGUARD_VID_PID IDGUARD_DEVICE="char 189:1")" 04a9:1913 "unclassified device is named"
-	assert_match "$(journal MESSAGE_ID=$MSG_DEVICE_ADDED IDGUARD_SYSPATH="$SCANNER" | jq -r .MESSAGE)" \
+	assert_match "$(device_field $MSG_DEVICE_ADDED "$SCANNER" MESSAGE)" \
 		'add MatchVidPid=04a9:1913 to its class' "the record says how to recognise it"
 }
 
@@ -246,8 +268,8 @@ t_devices_reload_reclassifies_plugged_devices() {
 	assert_eq "$(open_as_clerk kbd)" "EPERM 1" "a product the site listed as a scanner"
 	assert_match "$(ctl devices --json | jq -r --arg p "$KEYBOARD" '.devices[] | select(.syspath == $p) | .matched_by')" \
 		'^MatchVidPid=046d:c31c \(.*50-site.conf:2\)$' "the site's line decides"
-	assert_eq "$(journal MESSAGE_ID=$MSG_DEVICE_ADDED IDGUARD_SYSPATH="$KEYBOARD" IDGUARD_DEVICE_EVENT=reclassified |
-		jq -r .IDGUARD_PREVIOUS_CLASS)" other "reclassified record"
+	assert_eq "$(device_field $MSG_DEVICE_ADDED "$KEYBOARD" IDGUARD_PREVIOUS_CLASS IDGUARD_DEVICE_EVENT=reclassified)" \
+		other "reclassified record"
 }
 
 t_devices_restart_rebuilds_the_map_without_a_window() {
@@ -271,9 +293,30 @@ t_devices_restart_rebuilds_the_map_without_a_window() {
 	wait_device "$CAMERA" camera
 	wait_device "$KEYBOARD" none
 	wait_device "$SCANNER" scanner
-	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "1:1 2:2 " "rebuilt from udev: scanner and camera, no keyboard"
+	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "0:7 1:1 2:2 " "rebuilt from udev: scanner and camera, no keyboard"
 	assert_eq "$(open_as_clerk kbd)" "EPERM 1" "the gone keyboard's minor"
 	wait "$loop_pid"
 	outcomes=$(cat "$T/loop.out")
 	assert_eq "$outcomes" "EPERM 200000" "every open of the scanner during the restart"
+}
+
+t_devices_present_at_start_are_enumerated_hub_apart() {
+	use_shipped_policy
+	start_testbed
+	for name in root-hub scanner document-camera card-reader printer keyboard; do
+		plug $name
+	done
+	start_daemon_udev
+	assert_eq "$(ctl devices --json | jq -r '[.devices[] | "\(.vid_pid)=\(.class)"] | sort | join(" ")')" \
+		"03f0:2b17=printer 0400:c35a=card-reader 046d:c31c=other 04a9:1913=scanner 0ac8:3610=camera 1d6b:0002=other" \
+		"classes found by enumeration"
+	# A hub's own nodes only: what is plugged into it is not its part.
+	assert_eq "$(ctl devices --json | jq -c --arg p "$ROOT_HUB" '[.devices[] | select(.syspath == $p) | .nodes[].device]')" \
+		'["char 189:0"]' "the root hub's nodes"
+	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "0:7 1:1 2:2 3:3 4:4 5:7 " "raw USB nodes in the kernel map"
+	assert_eq "$(kernel_exact 243 | tr '\n' ' ')" "0:3 1:7 " "hidraw nodes in the kernel map"
+	assert_eq "$(kernel_exact 180 | tr '\n' ' ')" "0:4 " "usblp node in the kernel map"
+	wait_until 10 has_device_record present "$SCANNER" || fail "no 'present' record for the scanner"
+	assert_eq "$(device_field $MSG_DEVICE_ADDED "$SCANNER" IDGUARD_NODES IDGUARD_DEVICE_EVENT=present)" \
+		/dev/bus/usb/001/002 "IDGUARD_NODES"
 }

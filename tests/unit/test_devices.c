@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The device table (devices.h): devices replaced by syspath and handed
- * back, taken out, kept after they leave to name late records (and only the
+ * back, taken out, the deepest owner of a path (not the hub above), kept after they leave to name late records (and only the
  * last IDG_DEVICES_RETIRED_KEEP of them), found by id, by node and by a
  * path below them; ids that follow syspath, product, serial and class; the
  * labels people read; and the list the kernel map must hold: the policy's
@@ -109,6 +109,7 @@ static void test_table_put_take_retire(void **state)
 	struct idg_device *a = make_device("/sys/devices/usb1/1-1", "04b8:0142", NULL, NULL);
 	struct idg_device *a2 = make_device("/sys/devices/usb1/1-1", "04b8:0142", NULL, NULL);
 	struct idg_device *b = make_device("/sys/devices/usb1/1-10", "046d:c31c", NULL, NULL);
+	struct idg_device *hub = make_device("/sys/devices/usb1", "1d6b:0002", NULL, NULL);
 	struct idg_device *old, *taken;
 
 	(void)state;
@@ -119,19 +120,23 @@ static void test_table_put_take_retire(void **state)
 	assert_int_equal(idg_device_add_node(a, IDG_DEV_CHAR, 189, 1, "/dev/bus/usb/001/002", "usb"), 0);
 	assert_int_equal(a->n_nodes, 1);
 	assert_int_equal(idg_device_add_node(b, IDG_DEV_CHAR, 243, 1, "/dev/hidraw1", "hidraw"), 0);
+	assert_int_equal(idg_devtable_put(&table, hub, &old), 0);
 	assert_int_equal(idg_devtable_put(&table, a, &old), 0);
 	assert_null(old);
 	assert_int_equal(idg_devtable_put(&table, b, &old), 0);
 	assert_int_equal(idg_devtable_put(&table, a2, &old), 0);
 	assert_ptr_equal(old, a);
-	assert_int_equal(table.count, 2);
+	assert_int_equal(table.count, 3);
 	idg_devtable_retire(&table, old);
 
 	/* 1-1 is not an ancestor of 1-10. */
 	assert_ptr_equal(idg_devtable_owner(&table, "/sys/devices/usb1/1-10/1-10:1.0/hidraw/hidraw1"), b);
 	assert_ptr_equal(idg_devtable_owner(&table, "/sys/devices/usb1/1-1/1-1:1.0"), a2);
 	assert_ptr_equal(idg_devtable_owner(&table, "/sys/devices/usb1/1-1"), a2);
-	assert_null(idg_devtable_owner(&table, "/sys/devices/usb1/1-2"));
+	/* The deepest owner: the hub holds what is plugged into it. */
+	assert_ptr_equal(idg_devtable_owner(&table, "/sys/devices/usb1/1-2"), hub);
+	assert_ptr_equal(idg_devtable_owner(&table, "/sys/devices/usb1/1-0:1.0"), hub);
+	assert_null(idg_devtable_owner(&table, "/sys/devices/usb10"));
 	assert_ptr_equal(idg_devtable_by_node(&table, IDG_DEV_CHAR, 243, 1), b);
 	assert_null(idg_devtable_by_node(&table, IDG_DEV_BLOCK, 243, 1));
 	/* The replaced one is still found by its id; the present one first. */
@@ -140,7 +145,7 @@ static void test_table_put_take_retire(void **state)
 
 	taken = idg_devtable_take(&table, "/sys/devices/usb1/1-10");
 	assert_ptr_equal(taken, b);
-	assert_int_equal(table.count, 1);
+	assert_int_equal(table.count, 2);
 	assert_null(idg_devtable_by_node(&table, IDG_DEV_CHAR, 243, 1));
 	assert_null(idg_devtable_take(&table, "/sys/devices/usb1/1-10"));
 	idg_devtable_retire(&table, taken);
