@@ -329,8 +329,9 @@ int daemon_devices_open(struct daemon *d, struct idg_error *err)
 	if (r < 0)
 		return r;
 	if (!d->udevd_running)
-		log_notice("systemd-udevd is not running: devices are recognised from sysfs and kernel events only, "
-			   "so MatchProperty= lines (such as libsane_matched=yes) cannot match");
+		log_notice("systemd-udevd is not running: devices are recognised from sysfs and kernel events only; "
+			   "properties that udev rules set (such as libsane_matched=yes) are missing, so MatchProperty= "
+			   "lines that need them cannot match");
 	r = enumerate(d, &d->devices);
 	if (r < 0)
 		return idg_error_errno(err, r, "cannot enumerate devices");

@@ -141,6 +141,9 @@ cleanup_env() {
 	local sub
 	stop_daemon
 	stop_testbed
+	if [ -n "${LOOP_DEVICE:-}" ]; then
+		"$BUILD/helpers/loopdev" remove "$LOOP_DEVICE" || echo "    warning: could not remove loop$LOOP_DEVICE" >&2
+	fi
 	for sub in "$CG"/*/; do
 		[ -d "$sub" ] || continue
 		kill_cgroup_procs "$sub"

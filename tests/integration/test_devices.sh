@@ -320,3 +320,35 @@ t_devices_present_at_start_are_enumerated_hub_apart() {
 	assert_eq "$(device_field $MSG_DEVICE_ADDED "$SCANNER" IDGUARD_NODES IDGUARD_DEVICE_EVENT=present)" \
 		/dev/bus/usb/001/002 "IDGUARD_NODES"
 }
+
+# Without umockdev: the real kernel, real uevents. A loop device the test
+# creates through /dev/loop-control is a real hotplug; on these machines no
+# systemd-udevd runs, so idguardd follows it through raw kernel uevents and
+# sysfs (with udevd it would come through udev; the test holds either way).
+t_devices_real_kernel_hotplug_of_a_loop_device() {
+	local n=241 sys out
+	sys=/sys/devices/virtual/block/loop$n
+	[ ! -e "$sys" ] || fail "loop$n exists already; the test needs it free"
+	write_policy <<-EOF
+	[Class storage]
+	Mode=enforce
+	MatchProperty=DEVNAME=/dev/loop24[0-9]
+	EOF
+	start_daemon
+	mknod "$T/loop" b 7 $n
+	chmod 666 "$T/loop"
+	LOOP_DEVICE=$n
+	"$BUILD/helpers/loopdev" add $n || fail "cannot create loop$n"
+	wait_device "$sys" storage
+	assert_eq "$(ctl devices --json | jq -c --arg p "$sys" '[.devices[] | select(.syspath == $p) | .nodes[] | [.node, .device]]')" \
+		'[["/dev/loop'$n'","block 7:'$n'"]]' "the loop device's node"
+	assert_eq "$(open_as_clerk loop)" "EPERM 1" "the new block device, class storage in enforce mode"
+	wait_records 1 $MSG_DENIED IDGUARD_DEVICE="block 7:$n"
+	assert_eq "$(field_of $MSG_DENIED IDGUARD_NODE IDGUARD_DEVICE="block 7:$n")" /dev/loop$n "IDGUARD_NODE from udev"
+	"$BUILD/helpers/loopdev" remove $n || fail "cannot remove loop$n"
+	wait_device "$sys" none
+	# (Opening a missing loop minor makes the kernel create it again;
+	# cleanup_env removes it.)
+	out=$(open_as_clerk loop)
+	[ "$out" != "EPERM 1" ] || fail "the removed loop device's number is no longer watched, got $out"
+}
