@@ -199,16 +199,24 @@ t_devices_plugged_are_classified_and_gated_by_class() {
 
 t_devices_unplug_takes_every_minor_and_minors_are_reused_safely() {
 	setup_devices
-	plug document-camera
-	plug keyboard
+	for name in document-camera card-reader printer keyboard; do
+		plug $name
+	done
 	wait_device "$CAMERA" camera
+	wait_device "$CARD_READER" card-reader
+	wait_device "$PRINTER" printer
 	wait_device "$KEYBOARD" other
 	[ "$(open_as_clerk kbd)" != "EPERM 1" ] || fail "keyboard allowed while plugged"
+	assert_eq "$(kernel_exact 243 | tr '\n' ' ')" "0:3 1:7 " "hidraw entries while plugged"
+	assert_eq "$(kernel_exact 180 | tr '\n' ' ')" "0:4 " "usblp entry while plugged"
 
-	testbed unplug "$CAMERA"
-	testbed unplug "$KEYBOARD"
-	wait_device "$KEYBOARD" none
-	wait_device "$CAMERA" none
+	for sys in "$CAMERA" "$CARD_READER" "$PRINTER" "$KEYBOARD"; do
+		testbed unplug "$sys"
+	done
+	for sys in "$CAMERA" "$CARD_READER" "$PRINTER" "$KEYBOARD"; do
+		wait_device "$sys" none
+	done
+	assert_eq "$(kernel_exact 180 | tr '\n' ' ')" "" "no usblp entry left (the printer range stays)"
 	assert_eq "$(kernel_exact 189 | tr '\n' ' ')" "0:7 " "no exact raw USB entries left but the root hub's"
 	assert_eq "$(kernel_exact 81 | tr '\n' ' ')" "" "no exact video4linux entries left"
 	assert_eq "$(kernel_exact 243 | tr '\n' ' ')" "" "no hidraw entries left"
