@@ -33,6 +33,9 @@ struct idg_gate {
 	uint64_t cgroup_id;
 	bool reused_pins;
 	bool reused_link;
+	/* What major_rules holds, once this daemon has written all of it: a
+	 * sync after a hotplug then writes only the slots that change. */
+	struct idg_major_rule *rules_written;
 };
 
 static const char *const pinned_maps[] = {
@@ -249,6 +252,7 @@ void idg_gate_close(struct idg_gate *gate)
 	/* Closes our fd only: the pinned link keeps the program attached. */
 	bpf_link__destroy(gate->link);
 	gate__destroy(gate->skel);
+	free(gate->rules_written);
 	free(gate);
 }
 
@@ -415,12 +419,26 @@ int idg_gate_sync_watches(struct idg_gate *gate, const struct idg_watchlist *lis
 	for (uint32_t slot = 0; slot < IDG_MAJOR_SLOTS; slot++) {
 		struct idg_major_rule current;
 
-		if (bpf_map_lookup_elem(rules_fd, &slot, &current) == 0 && !memcmp(&current, &rules[slot], sizeof(current)))
+		if (gate->rules_written) {
+			if (!memcmp(&gate->rules_written[slot], &rules[slot], sizeof(current)))
+				continue;
+		} else if (bpf_map_lookup_elem(rules_fd, &slot, &current) == 0 &&
+			   !memcmp(&current, &rules[slot], sizeof(current))) {
 			continue;
+		}
 		if (bpf_map_update_elem(rules_fd, &slot, &rules[slot], BPF_ANY) < 0) {
 			r = idg_error_errno(err, -errno, "cannot write the major rules");
+			/* Unknown what the map holds now: read it next time. */
+			free(gate->rules_written);
+			gate->rules_written = NULL;
 			goto out;
 		}
+		if (gate->rules_written)
+			gate->rules_written[slot] = rules[slot];
+	}
+	if (!gate->rules_written) {
+		gate->rules_written = rules;
+		rules = NULL;
 	}
 
 	/* 2. Remove what the list no longer has. */
