@@ -28,7 +28,7 @@ static const char grant_help[] =
 	"list    live grants: yours, or everyone's when run as root.\n"
 	"remove  ends a grant at once. Needs root.\n"
 	"\n"
-	"Classes: scanner, camera, card-reader, printer, storage, unclassified.\n"
+	"Classes: " IDG_CLASS_NAMES_TEXT ".\n"
 	"Staff normally get access through purpose tokens approved by a supervisor.\n";
 
 static int resolve_user(const char *text, char *name, size_t size, uint32_t *ret_uid)
@@ -109,7 +109,7 @@ static int grant_add(struct ctl *ctl, int argc, char **argv)
 	}
 	if (idg_class_mask_parse(classes, &mask, bad, sizeof(bad)) < 0) {
 		(void)fprintf(stderr,
-			      "idguardctl grant add: unknown class '%s' (known: scanner, camera, card-reader, printer, storage, unclassified)\n",
+			      "idguardctl grant add: unknown class '%s' (known: " IDG_CLASS_NAMES_TEXT ")\n",
 			      bad);
 		return CTL_EXIT_USAGE;
 	}

@@ -74,6 +74,7 @@ static int load(const char *const *dirs, size_t n_dirs, char **files, int n_file
 		}
 	}
 	idg_policy_check_purposes(policy, diags);
+	idg_policy_check_matches(policy, diags);
 	*ret = policy;
 	return 0;
 }

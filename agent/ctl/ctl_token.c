@@ -197,8 +197,7 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 		return CTL_EXIT_USAGE;
 	}
 	if (idg_class_mask_parse(o->classes, &req.class_mask, bad, sizeof(bad)) < 0) {
-		(void)fprintf(stderr, "idguardctl token request: unknown class '%s' (known: scanner, camera, card-reader, "
-				      "printer, storage, unclassified)\n", bad);
+		(void)fprintf(stderr, "idguardctl token request: unknown class '%s' (known: " IDG_CLASS_NAMES_TEXT ")\n", bad);
 		return CTL_EXIT_USAGE;
 	}
 	if (!pw || idg_machine_id(req.host) < 0 || gethostname(req.hostname, sizeof(req.hostname) - 1) < 0 ||

@@ -281,7 +281,7 @@ static struct json_object *do_grant_add(struct daemon *d, const struct ucred *cr
 
 	if (idg_class_mask_parse(get_string(request, "classes", ""), &g.class_mask, bad, sizeof(bad)) < 0) {
 		(void)snprintf(message, sizeof(message),
-			       "unknown class '%s' (known: scanner, camera, card-reader, printer, storage, unclassified)", bad);
+			       "unknown class '%s' (known: " IDG_CLASS_NAMES_TEXT ")", bad);
 		return idg_reply_error("invalid-class", message);
 	}
 	if (seconds == 0 || seconds > MAX_GRANT_SECONDS) {

@@ -115,8 +115,9 @@ int daemon_apply_policy(struct daemon *d, struct idg_error *err);
 /* devices.c: following devices through udev. open: monitors, then a first
  * enumeration (before the gate's maps are first written, so a restart
  * rewrites them from udev without a window); watch: into the event loop;
- * announce: a record per device present at start. reclassify: under the
- * current policy, after a reload (record: journal the classes that changed). */
+ * announce: a record per device present at start. reclassify: enumerate
+ * again under the current policy, after a reload (record: journal what
+ * changed). */
 int daemon_devices_open(struct daemon *d, struct idg_error *err);
 int daemon_devices_watch(struct daemon *d);
 void daemon_devices_announce(struct daemon *d);

@@ -159,6 +159,18 @@ static void sync_or_stop(struct daemon *d)
 	}
 }
 
+static bool same_product(const struct idg_device *a, const struct idg_device *b)
+{
+	return streq(a->vid_pid, b->vid_pid) && streq(a->serial ?: "", b->serial ?: "");
+}
+
+/* Read again (another uevent, a reload), a device keeps its arrival time. */
+static void keep_first_seen(struct idg_device *dev, const struct idg_device *was)
+{
+	if (was && same_product(dev, was))
+		dev->seen_usec = was->seen_usec;
+}
+
 /* Puts dev (may be NULL: untracked) in place of what the table has at
  * syspath, and records what changed. */
 static void replace_device(struct daemon *d, const char *syspath, struct idg_device *dev)
@@ -179,6 +191,7 @@ static void replace_device(struct daemon *d, const char *syspath, struct idg_dev
 		daemon_stop(d, "out of memory", true);
 		return;
 	}
+	keep_first_seen(dev, old);
 	if (!old)
 		device_record(d, dev, "connected", NULL);
 	else if (old->class_id != dev->class_id)
@@ -231,7 +244,35 @@ static void handle_uevent(struct daemon *d, struct udev_device *event)
 	replace_device(d, owner, dev);
 }
 
-/* Everything again, after lost events: the table is replaced as a whole. */
+/* Puts a fresh enumeration in place of the table, recording what changed. */
+static void replace_table(struct daemon *d, struct idg_device_table *fresh, bool record)
+{
+	for (size_t i = 0; i < d->devices.count; i++)
+		if (record && !idg_devtable_get(fresh, d->devices.items[i]->syspath))
+			device_record(d, d->devices.items[i], "removed", NULL);
+	for (size_t i = 0; i < fresh->count; i++) {
+		struct idg_device *dev = fresh->items[i];
+		const struct idg_device *was = idg_devtable_get(&d->devices, dev->syspath);
+
+		keep_first_seen(dev, was);
+		if (!record)
+			continue;
+		if (!was)
+			device_record(d, dev, "connected", NULL);
+		else if (was->class_id != dev->class_id)
+			device_record(d, dev, "connected", idg_class_name(was->class_id));
+	}
+	/* The old devices stay describable for records raised a moment ago. */
+	for (size_t i = 0; i < d->devices.count; i++) {
+		idg_devtable_retire(fresh, d->devices.items[i]);
+		d->devices.items[i] = NULL;
+	}
+	d->devices.count = 0;
+	idg_devtable_clear(&d->devices);
+	d->devices = *fresh;
+}
+
+/* Everything again, after lost events. */
 static void rescan(struct daemon *d)
 {
 	struct idg_device_table fresh;
@@ -243,25 +284,7 @@ static void rescan(struct daemon *d)
 		return;
 	}
 	log_warning("udev events were lost (the monitor's buffer overflowed); all devices enumerated again");
-	for (size_t i = 0; i < d->devices.count; i++)
-		if (!idg_devtable_get(&fresh, d->devices.items[i]->syspath))
-			device_record(d, d->devices.items[i], "removed", NULL);
-	for (size_t i = 0; i < fresh.count; i++) {
-		const struct idg_device *was = idg_devtable_get(&d->devices, fresh.items[i]->syspath);
-
-		if (!was)
-			device_record(d, fresh.items[i], "connected", NULL);
-		else if (was->class_id != fresh.items[i]->class_id)
-			device_record(d, fresh.items[i], "connected", idg_class_name(was->class_id));
-	}
-	/* The old devices stay describable for records raised a moment ago. */
-	for (size_t i = 0; i < d->devices.count; i++) {
-		idg_devtable_retire(&fresh, d->devices.items[i]);
-		d->devices.items[i] = NULL;
-	}
-	d->devices.count = 0;
-	idg_devtable_clear(&d->devices);
-	d->devices = fresh;
+	replace_table(d, &fresh, true);
 }
 
 static void on_monitor_ready(struct io_watch *watch, uint32_t events)
@@ -360,26 +383,17 @@ void daemon_devices_announce(struct daemon *d)
 
 int daemon_devices_reclassify(struct daemon *d, bool record)
 {
-	for (size_t i = 0; i < d->devices.count;) {
-		struct idg_device *dev = d->devices.items[i];
-		unsigned before = dev->class_id;
-		int r = idg_device_classify(dev, d->policy);
+	struct idg_device_table fresh;
+	int r;
 
-		if (r < 0)
-			return r;
-		if (dev->class_id == IDG_CLASS_NONE) {
-			/* No longer any rule's business (only a device without
-			 * USB can be: USB ones fall back to unclassified). */
-			dev = idg_devtable_take(&d->devices, dev->syspath);
-			if (record)
-				device_record(d, dev, "removed", NULL);
-			idg_devtable_retire(&d->devices, dev);
-			continue;
-		}
-		if (record && dev->class_id != before)
-			device_record(d, dev, "connected", idg_class_name(before));
-		i++;
-	}
+	if (!d->udev || !d->started_usec)
+		return 0; /* at start-up: the first enumeration used this policy */
+	/* Enumerate again rather than reclassify the table: a new line may
+	 * also match a node that was none of our business so far. */
+	r = enumerate(d, &fresh);
+	if (r < 0)
+		return r;
+	replace_table(d, &fresh, record);
 	return 0;
 }
 

@@ -101,7 +101,8 @@ static const struct idg_watch_entry *held_device(struct daemon *d, int pid, uint
 		(void)snprintf(fd_path, sizeof(fd_path), "/proc/%d/fd/%s", pid, de->d_name);
 		if (stat(fd_path, &st) < 0 || (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)))
 			continue;
-		e = idg_watchlist_find(d->watches, S_ISBLK(st.st_mode) ? IDG_DEV_BLOCK : IDG_DEV_CHAR,
+		/* What the kernel map holds: Device= entries and devices from udev. */
+		e = idg_watchlist_find(d->kernel_watches, S_ISBLK(st.st_mode) ? IDG_DEV_BLOCK : IDG_DEV_CHAR,
 				       major(st.st_rdev), minor(st.st_rdev));
 		if (e && (ended & (1u << e->class_id))) {
 			*ret_rdev = st.st_rdev;
@@ -118,6 +119,7 @@ static void record_handle(struct daemon *d, const struct idg_grant_info *grant, 
 			  const struct idg_watch_entry *e, dev_t rdev, bool block, bool terminated, int kill_errno)
 {
 	char node[256] = "", device[64];
+	const struct idg_device *dev;
 	struct idg_record rec;
 
 	(void)snprintf(device, sizeof(device), "%s %u:%u", block ? "block" : "char", major(rdev), minor(rdev));
@@ -147,6 +149,14 @@ static void record_handle(struct daemon *d, const struct idg_grant_info *grant, 
 	idg_record_add(&rec, "IDGUARD_DEVICE", "%s", device);
 	if (node[0])
 		idg_record_add(&rec, "IDGUARD_NODE", "%s", node);
+	if ((dev = idg_devtable_by_id(&d->devices, e->device_id))) {
+		char label[256];
+
+		idg_device_label(dev, label, sizeof(label));
+		idg_record_add(&rec, "IDGUARD_DEVICE_LABEL", "%s", label);
+		if (dev->vid_pid[0])
+			idg_record_add(&rec, "IDGUARD_VID_PID", "%s", dev->vid_pid);
+	}
 	idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)grant->id);
 	idg_record_add(&rec, "IDGUARD_GRANT_END", "%s", grant->end_reason);
 	idg_record_add(&rec, "IDGUARD_USER", "%s", grant->user);

@@ -88,7 +88,7 @@ int daemon_apply_policy(struct daemon *d, struct idg_error *err)
 	 * either order only ever adds coverage before removing it. */
 	r = daemon_devices_reclassify(d, d->started_usec != 0);
 	if (r < 0)
-		return idg_error_set(err, r, "out of memory");
+		return idg_error_errno(err, r, "cannot enumerate devices");
 	r = daemon_sync_kernel_watches(d, err);
 	if (r == 0)
 		r = idg_gate_sync_exempt(d->gate, d->exempt.ids, d->exempt.count, err);

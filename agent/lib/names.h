@@ -14,6 +14,8 @@
 
 /* "scanner" -> IDG_CLASS_SCANNER; 0 when unknown. */
 int idg_class_from_name(const char *name);
+/* Every class name, for messages that list them. */
+#define IDG_CLASS_NAMES_TEXT "scanner, camera, card-reader, printer, storage, unclassified, other"
 /* IDG_CLASS_SCANNER -> "scanner"; "unknown" for ids without a name. */
 const char *idg_class_name(unsigned class_id);
 /* "scanner,camera" -> mask of (1 << class); -EINVAL with the word not

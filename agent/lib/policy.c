@@ -553,7 +553,7 @@ static void enter_section(struct parser *p, const char *header)
 		int class_id = idg_class_from_name(name + 6);
 
 		if (!class_id) {
-			report(p, "unknown class '%s' (known: scanner, camera, card-reader, printer, storage, other, unclassified)",
+			report(p, "unknown class '%s' (known: " IDG_CLASS_NAMES_TEXT ")",
 			       name + 6);
 			p->section = SECTION_INVALID;
 		} else {

@@ -177,7 +177,7 @@ int idg_purpose_key(struct idg_purpose *purpose, const char *name, const char *v
 		return list_add(&purpose->approvers, &purpose->n_approvers, value, name, site);
 	if (streq(name, "Classes")) {
 		if (idg_class_mask_parse(value, &purpose->class_mask, bad, sizeof(bad)) < 0)
-			report(site, "Classes= has '%s', which is not a class (scanner, camera, card-reader, printer, storage, unclassified)",
+			report(site, "Classes= has '%s', which is not a class (" IDG_CLASS_NAMES_TEXT ")",
 			       bad);
 		return 0;
 	}

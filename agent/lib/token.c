@@ -493,8 +493,7 @@ static int read_claims(const char *payload, struct idg_token_claims *c, struct i
 	}
 	if (!json_object_object_get_ex(obj, "cls", &value) || classes_from_array(value, &c->class_mask) < 0) {
 		idg_error_set(err, r,
-			      "the token's claim 'cls' must list classes (scanner, camera, card-reader, printer, storage, "
-			      "unclassified)");
+			      "the token's claim 'cls' must list classes (" IDG_CLASS_NAMES_TEXT ")");
 		goto out;
 	}
 	if (get_time(obj, "iat", &c->iat) < 0 || get_time(obj, "nbf", &c->nbf) < 0 || get_time(obj, "exp", &c->exp) < 0) {

@@ -348,6 +348,14 @@ t_devices_real_kernel_hotplug_of_a_loop_device() {
 	LOOP_DEVICE=$n
 	"$BUILD/helpers/loopdev" add $n || fail "cannot create loop$n"
 	wait_device "$sys" storage
+	# A reload with a policy that does not match it lets it go; one that
+	# does takes it back (a node without USB, found again by enumeration).
+	sed -i 's/loop24/loop99/' "$T/policy/50-test.conf"
+	ctl reload >/dev/null || fail "reload"
+	assert_eq "$(device_class "$sys")" none "not matched after the reload"
+	sed -i 's/loop99/loop24/' "$T/policy/50-test.conf"
+	ctl reload >/dev/null || fail "reload"
+	assert_eq "$(device_class "$sys")" storage "matched again after the reload"
 	assert_eq "$(ctl devices --json | jq -c --arg p "$sys" '[.devices[] | select(.syspath == $p) | .nodes[] | [.node, .device]]')" \
 		'[["/dev/loop'$n'","block 7:'$n'"]]' "the loop device's node"
 	assert_eq "$(open_as_clerk loop)" "EPERM 1" "the new block device, class storage in enforce mode"
@@ -359,4 +367,30 @@ t_devices_real_kernel_hotplug_of_a_loop_device() {
 	# cleanup_env removes it.)
 	out=$(open_as_clerk loop)
 	[ "$out" != "EPERM 1" ] || fail "the removed loop device's number is no longer watched, got $out"
+}
+
+# When a grant ends, a program still holding a node of a device recognised
+# through udev (not a Device= line) is found and ended too. The card
+# reader's hidraw node is given the number of /dev/zero (1:5) here, so it
+# has a driver and a descriptor can be held.
+t_devices_grant_end_ends_holders_of_udev_devices() {
+	local holder id out
+	setup_devices
+	printf '[Class card-reader]\nMode=enforce\n' >"$T/policy/50-site.conf"
+	ctl reload >/dev/null || fail "reload"
+	plug card-reader 's/MAJOR=243$/MAJOR=1/; s/MINOR=0$/MINOR=5/; s/dev=243:0$/dev=1:5/'
+	wait_device "$CARD_READER" card-reader
+	assert_eq "$(open_as_clerk zero)" "EPERM 1" "card reader node without a grant"
+	ctl grant add --user idgt-alice --class card-reader --minutes 10 >/dev/null || fail "grant add"
+	as_clerk idgt-alice sh -c 'exec 3<"$1"; echo "opened $$"; exec sleep 60' sh "$T/zero" >"$T/holder.out" 2>"$T/holder.err" &
+	wait_until 5 grep -q opened "$T/holder.out" || fail "the holder could not open the card reader: $(cat "$T/holder.err")"
+	holder=$(awk '{ print $2 }' "$T/holder.out")
+	id=$(ctl grant list --json | jq -r '.grants[0].id')
+	ctl grant remove "$id" >/dev/null || fail "grant remove"
+	wait_until 10 sh -c "! kill -0 $holder 2>/dev/null" || fail "the process holding the card reader was not ended"
+	wait_until 10 sh -c "journalctl --no-pager -o json --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_HANDLE_ENDED _PID=$DPID | grep -q ." ||
+		fail "no handle-ended record"
+	out=$(journal MESSAGE_ID=$MSG_HANDLE_ENDED _PID="$DPID" | tail -n 1)
+	assert_eq "$(jq -c '[.IDGUARD_ACTION, .IDGUARD_CLASS, .IDGUARD_DEVICE, .IDGUARD_NODE, .IDGUARD_VID_PID]' <<<"$out")" \
+		'["terminated","card-reader","char 1:5","/dev/hidraw0","0400:c35a"]' "handle-ended record"
 }

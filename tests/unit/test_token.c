@@ -37,7 +37,7 @@
 #define BAD_TEXT_CLAIM(name, max) \
 	"the token's claim '" name "' is missing, empty, longer than " max " characters, or holds control characters"
 #define BAD_CLASSES \
-	"the token's claim 'cls' must list classes (scanner, camera, card-reader, printer, storage, unclassified)"
+	"the token's claim 'cls' must list classes (scanner, camera, card-reader, printer, storage, unclassified, other)"
 #define BAD_TIMES "the token's claims iat, nbf and exp must be RFC 3339 times"
 
 static const char policy_text[] = "[Purpose account-opening]\n"
