@@ -41,14 +41,14 @@ static void device_record(struct daemon *d, const struct idg_device *dev, const 
 	if (removed)
 		idg_record_add(&rec, "MESSAGE", "Device removed: %s %s", idg_class_name(dev->class_id), label);
 	else if (previous_class)
-		idg_record_add(&rec, "MESSAGE", "Device reclassified: %s is now %s (was %s), mode %s, by %s", label,
+		idg_record_add(&rec, "MESSAGE", "Device reclassified: %s is now %s (was %s), mode %s; rule: %s", label,
 			       idg_class_name(dev->class_id), previous_class, idg_mode_name((unsigned)mode), dev->matched_by);
 	else if (dev->class_id == IDG_CLASS_UNCLASSIFIED)
 		idg_record_add(&rec, "MESSAGE", "Device %s: %s is not recognised by the policy and stays unclassified "
 			       "(mode %s); to recognise it, add MatchVidPid=%s to its class", what, label,
 			       idg_mode_name((unsigned)mode), dev->vid_pid[0] ? dev->vid_pid : "VENDOR:PRODUCT");
 	else
-		idg_record_add(&rec, "MESSAGE", "Device %s: %s %s, mode %s, recognised by %s", what,
+		idg_record_add(&rec, "MESSAGE", "Device %s: %s %s, mode %s; rule: %s", what,
 			       idg_class_name(dev->class_id), label, idg_mode_name((unsigned)mode), dev->matched_by);
 	idg_record_add(&rec, "IDGUARD_DEVICE_EVENT", "%s", previous_class ? "reclassified" : what);
 	idg_record_add(&rec, "IDGUARD_CLASS", "%s", idg_class_name(dev->class_id));
