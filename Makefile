@@ -60,11 +60,11 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 SKEL := $(BUILD)/gate.skel.h
 
-all: $(BUILD)/idguardd $(BUILD)/idguardctl
+all: $(BUILD)/idguardd $(BUILD)/idguardctl $(BUILD)/idguard-backend
 .PHONY: all
 
 # ---- kernel side -------------------------------------------------------------
-$(BUILD)/bpf/gate.bpf.o: bpf/gate.bpf.c bpf/idguard.h | $(BUILD)/bpf
+$(BUILD)/bpf/gate.bpf.o: bpf/gate.bpf.c bpf/common.bpf.h bpf/idguard.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -91,6 +91,11 @@ $(BUILD)/idguardd: $(DAEMON_OBJS) $(BUILD)/libidguard.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/idguardctl: $(CTL_OBJS) $(BUILD)/libidguard.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The CUPS backend (agent/cups): asks idguardd about each print job.
+$(BUILD)/idguard-backend: $(BUILD)/agent/cups/backend.o $(BUILD)/libidguard.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -156,7 +161,7 @@ run: deps all
 DEPS := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	libsystemd-dev libudev-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev libsodium-dev \
 	libcmocka-dev libclang-rt-14-dev systemd jq util-linux faketime passwd \
-	umockdev libumockdev-dev
+	umockdev libumockdev-dev cups-daemon cups-client cups-ipp-utils
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -172,6 +177,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/idguardd $(DESTDIR)$(PREFIX)/sbin/idguardd
 	install -m 0755 $(BUILD)/idguardctl $(DESTDIR)$(PREFIX)/bin/idguardctl
+	install -d $(DESTDIR)$(PREFIX)/lib/cups/backend
+	install -m 0700 $(BUILD)/idguard-backend $(DESTDIR)$(PREFIX)/lib/cups/backend/idguard
 	install -d $(DESTDIR)$(PREFIX)/share/idguard/policy.d $(DESTDIR)$(SYSCONFDIR)/idguard/policy.d
 	install -m 0644 policy/*.conf $(DESTDIR)$(PREFIX)/share/idguard/policy.d/
 	install -d $(DESTDIR)/lib/systemd/system

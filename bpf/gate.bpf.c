@@ -1,140 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The kernel gate. `idguard_dev` runs on every open()/access()/mknod() of a
- * char or block device node by a task in the attached cgroup and decides:
- * watched? exempt? granted? which mode? Every decision on a watched device is
- * recorded; repeats are folded into counts in repeat_slots. `idguard_flush` is
- * run by the daemon (BPF_PROG_TEST_RUN) to send the counts of windows that
- * have ended, so a burst that stops is still reported exactly.
+ * The kernel gate: one program per kind of access, each finding the class of
+ * what is asked for and handing the rest to decide() (common.bpf.h).
+ *   idguard_dev            open()/access() of a char or block device node
+ *   idguard_connect4, 6    connect() to a policy endpoint (address, port)
+ *   idguard_connect_unix   connect() to a broker's unix socket, by path
+ *                          (Linux 6.7+; the daemon loads it where it exists)
+ *   idguard_flush          run by the daemon (BPF_PROG_TEST_RUN) to send the
+ *                          counts of repeat windows that have ended
  */
-#include "idguard.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_endian.h>
-
-struct bpf_map; /* opaque: only passed back to the kernel */
+#include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Only the two fields we read; CO-RE finds them in the running kernel. */
-typedef struct {
-	unsigned int val;
-} kuid_t;
-struct task_struct {
-	unsigned int sessionid;
-	kuid_t loginuid;
-} __attribute__((preserve_access_index));
+#define VERDICT_ALLOW 1 /* cgroup/dev and sock_addr: non-zero lets the call go on */
 
-#define VERDICT_ALLOW 1 /* cgroup/dev: non-zero lets the syscall go on */
-#define VERDICT_DENY 0  /* zero makes it fail with EPERM */
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
 
-/* Every map is pinned by name under the daemon's bpffs dir, so a restarted
- * daemon picks up the same state and the ring buffer keeps waiting events. */
-#define PINNED __uint(pinning, LIBBPF_PIN_BY_NAME)
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, IDG_MAJOR_SLOTS);
-	__type(key, __u32);
-	__type(value, struct idg_major_rule);
-	PINNED;
-} major_rules SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, IDG_MAX_WATCHED);
-	__type(key, struct idg_dev_key);
-	__type(value, struct idg_watch);
-	PINNED;
-} watched_devs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, IDG_MAX_RANGES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct idg_range_key);
-	__type(value, struct idg_watch);
-	PINNED;
-} watched_ranges SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, IDG_MAX_EXEMPT);
-	__type(key, __u64);
-	__type(value, __u8);
-	PINNED;
-} exempt_cgroups SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, IDG_MAX_GRANTS);
-	__type(key, struct idg_grant_key);
-	__type(value, struct idg_grant);
-	PINNED;
-} grants SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct idg_config);
-	PINNED;
-} config SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, IDG_STAT_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-	PINNED;
-} stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, IDG_REPEAT_SLOTS);
-	__type(key, __u32);
-	__type(value, struct idg_repeat_slot);
-	PINNED;
-} repeat_slots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, IDG_EVENTS_BYTES);
-	PINNED;
-} events SEC(".maps");
-
-/* Clang may index an array through a copy of a class id whose bound check
- * the verifier never saw; an opaque copy masked at the use is always provably
- * in range (and class ids are checked to be below IDG_CLASS_COUNT anyway). */
-static __always_inline __u32 class_index(__u32 class_id)
-{
-	barrier_var(class_id);
-	return class_id & (IDG_CLASS_COUNT - 1);
-}
-
-static __always_inline void stat_add(__u32 stat, __u64 n)
-{
-	__u64 *value = bpf_map_lookup_elem(&stats, &stat);
-
-	/* Atomic even per CPU: another task may preempt us on this CPU. */
-	if (value)
-		__sync_fetch_and_add(value, n);
-}
-
-/* Sends one record; a failed reservation is counted, never silent. */
-static __always_inline void emit(const struct idg_event *ev)
-{
-	struct idg_event *out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
-
-	if (!out) {
-		stat_add(IDG_STAT_LOST_EVENTS, 1);
-		stat_add(IDG_STAT_LOST_ATTEMPTS, ev->count);
-		return;
-	}
-	__builtin_memcpy(out, ev, sizeof(*out));
-	bpf_ringbuf_submit(out, 0);
-	stat_add(IDG_STAT_EVENTS, 1);
-}
+/* ---- device nodes --------------------------------------------------------- */
 
 static __always_inline int lookup_watch(__u32 dev_type, __u32 major, __u32 minor,
 					const struct idg_major_rule *rule,
@@ -171,106 +56,6 @@ static __always_inline int lookup_watch(__u32 dev_type, __u32 major, __u32 minor
 	return 0;
 }
 
-static __always_inline int caller_is_exempt(__u64 cgroup_id)
-{
-	if (bpf_map_lookup_elem(&exempt_cgroups, &cgroup_id))
-		return 1;
-	/* An exempt service may run in child cgroups of its unit. */
-	for (int level = 1; level < IDG_EXEMPT_MAX_DEPTH; level++) {
-		__u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
-
-		if (!ancestor || ancestor == cgroup_id)
-			break;
-		if (bpf_map_lookup_elem(&exempt_cgroups, &ancestor))
-			return 1;
-	}
-	return 0;
-}
-
-/* Looks for a live grant of class_id for one subject; remembers why not. */
-static __always_inline int grant_allows(__u32 scope, __u32 subject, __u32 class_id,
-					__u64 now, struct idg_event *ev)
-{
-	struct idg_grant_key key = { .scope = scope, .subject = subject };
-	struct idg_grant *grant = bpf_map_lookup_elem(&grants, &key);
-
-	if (!grant || class_id >= IDG_CLASS_COUNT)
-		return 0;
-	if (!(grant->class_mask & (1u << class_id))) {
-		if (ev->reason == IDG_REASON_NO_GRANT)
-			ev->reason = IDG_REASON_GRANT_OTHER_CLASS;
-		return 0;
-	}
-	ev->grant_id = grant->grant_id[class_index(class_id)];
-	if (grant->expires_boot_ns[class_index(class_id)] > now) {
-		ev->reason = scope == IDG_SCOPE_UID ? IDG_REASON_UID_GRANT : IDG_REASON_SESSION_GRANT;
-		return 1;
-	}
-	ev->reason = IDG_REASON_GRANT_EXPIRED;
-	return 0;
-}
-
-static __always_inline __u32 repeat_slot_index(const struct idg_event *ev)
-{
-	__u32 h = ev->tgid * 2654435761u;
-
-	h ^= (ev->major << 20 | ev->minor) * 0x9e3779b1u;
-	h ^= ev->verdict << 8 | ev->reason;
-	return h & (IDG_REPEAT_SLOTS - 1);
-}
-
-static __always_inline int same_window_key(const struct idg_event *a, const struct idg_event *b)
-{
-	return a->tgid == b->tgid && a->major == b->major && a->minor == b->minor &&
-	       a->dev_type == b->dev_type && a->verdict == b->verdict &&
-	       a->reason == b->reason && a->grant_id == b->grant_id &&
-	       a->class_id == b->class_id && a->uid == b->uid;
-}
-
-/* Records one attempt: folds it into the slot's count when the same process
- * repeats the same decision on the same device within the window; otherwise
- * starts a new window, sending the slot's previous pending count first. */
-static __always_inline void record(struct idg_event *ev, __u64 window_ns)
-{
-	__u32 index = repeat_slot_index(ev);
-	struct idg_repeat_slot *slot = bpf_map_lookup_elem(&repeat_slots, &index);
-	struct idg_event previous;
-	__u64 previous_count = 0;
-	int folded = 0;
-
-	if (!slot) {
-		emit(ev);
-		return;
-	}
-	bpf_spin_lock(&slot->lock);
-	if (slot->first.count && same_window_key(&slot->first, ev) &&
-	    ev->time_boot_ns - slot->window_start_ns < window_ns) {
-		slot->pending++;
-		slot->first.last_boot_ns = ev->time_boot_ns;
-		folded = 1;
-	} else {
-		if (slot->pending) {
-			previous = slot->first;
-			previous_count = slot->pending;
-		}
-		slot->first = *ev;
-		slot->window_start_ns = ev->time_boot_ns;
-		slot->pending = 0;
-	}
-	bpf_spin_unlock(&slot->lock);
-
-	if (folded) {
-		stat_add(IDG_STAT_FOLDED, 1);
-		return;
-	}
-	if (previous_count) {
-		previous.kind = IDG_EVENT_REPEAT;
-		previous.count = previous_count;
-		emit(&previous);
-	}
-	emit(ev);
-}
-
 SEC("cgroup/dev")
 int idguard_dev(struct bpf_cgroup_dev_ctx *ctx)
 {
@@ -279,9 +64,7 @@ int idguard_dev(struct bpf_cgroup_dev_ctx *ctx)
 	__u32 major = ctx->major, minor = ctx->minor;
 	__u32 slot_index = major + (dev_type == IDG_DEV_BLOCK ? IDG_MAJOR_COUNT : 0);
 	struct idg_major_rule *rule;
-	struct idg_config *cfg;
 	struct idg_watch watch;
-	__u32 zero = 0, mode, class_id;
 
 	/* devtmpfs and udev create nodes through mknod; creating is not imaging. */
 	if (access == BPF_DEVCG_ACC_MKNOD || major >= IDG_MAJOR_COUNT)
@@ -293,68 +76,146 @@ int idguard_dev(struct bpf_cgroup_dev_ctx *ctx)
 		return VERDICT_ALLOW;
 	if (!lookup_watch(dev_type, major, minor, rule, &watch))
 		return VERDICT_ALLOW;
-	class_id = watch.class_id;
-	if (class_id >= IDG_CLASS_COUNT)
-		return VERDICT_ALLOW;
 
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg)
-		return VERDICT_ALLOW;
-	mode = cfg->class_mode[class_index(class_id)];
-	if (mode == IDG_MODE_OFF)
-		return VERDICT_ALLOW;
-
-	__u64 cgroup_id = bpf_get_current_cgroup_id();
-
-	if (caller_is_exempt(cgroup_id)) {
-		stat_add(IDG_STAT_EXEMPT, 1);
-		return VERDICT_ALLOW;
-	}
-
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 now = bpf_ktime_get_boot_ns();
 	struct idg_event ev = {
-		.time_boot_ns = now,
-		.last_boot_ns = now,
-		.cgroup_id = cgroup_id,
-		.count = 1,
-		.pid = (__u32)pid_tgid,
-		.tgid = pid_tgid >> 32,
-		.uid = (__u32)bpf_get_current_uid_gid(),
-		.loginuid = BPF_CORE_READ(task, loginuid.val),
-		.sessionid = BPF_CORE_READ(task, sessionid),
 		.device_id = watch.device_id,
 		.major = major,
 		.minor = minor,
 		.access = access,
 		.dev_type = dev_type,
-		.kind = IDG_EVENT_ACCESS,
 		.gate = IDG_GATE_DEVICE,
-		.reason = IDG_REASON_NO_GRANT,
-		.class_id = class_id,
 	};
-	int verdict;
 
-	stat_add(IDG_STAT_DECISIONS, 1);
-	if (grant_allows(IDG_SCOPE_UID, ev.uid, class_id, now, &ev) ||
-	    (ev.sessionid != (__u32)-1 && grant_allows(IDG_SCOPE_SESSION, ev.sessionid, class_id, now, &ev))) {
-		ev.verdict = IDG_VERDICT_GRANTED;
-		stat_add(IDG_STAT_GRANTED, 1);
-		verdict = VERDICT_ALLOW;
-	} else if (mode == IDG_MODE_ENFORCE) {
-		ev.verdict = IDG_VERDICT_DENIED;
-		stat_add(IDG_STAT_DENIED, 1);
-		verdict = VERDICT_DENY;
-	} else {
-		ev.verdict = IDG_VERDICT_AUDITED;
-		stat_add(IDG_STAT_AUDITED, 1);
-		verdict = VERDICT_ALLOW;
-	}
-	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
-	record(&ev, cfg->repeat_window_ns);
-	return verdict;
+	return decide(&ev, watch.class_id);
 }
+
+/* ---- network endpoints ------------------------------------------------------ */
+
+/* The first rule for port among those of the longest prefix of key. */
+static __always_inline int decide_endpoint(struct idg_endpoint_key *key, __u16 port, __u8 family)
+{
+	struct idg_endpoint_set *set = bpf_map_lookup_elem(&endpoints, key);
+
+	if (!set)
+		return VERDICT_ALLOW;
+	for (int i = 0; i < IDG_ENDPOINT_RULES; i++) {
+		struct idg_endpoint_rule *rule = &set->rules[i];
+
+		if (i >= set->count)
+			break;
+		if (port < rule->port_lo || port > rule->port_hi)
+			continue;
+
+		struct idg_event ev = {
+			.device_id = rule->endpoint_id,
+			.gate = IDG_GATE_NETWORK,
+			.port = port,
+			.family = family,
+		};
+
+		__builtin_memcpy(ev.addr, key->addr, 16);
+		return decide(&ev, rule->class_id);
+	}
+	return VERDICT_ALLOW;
+}
+
+/* Every connect() of the cgroup's tasks passes here: one array load for a
+ * port no endpoint lists. */
+static __always_inline int port_listed(__u16 port)
+{
+	__u32 index = port;
+	__u8 *flag = bpf_map_lookup_elem(&port_flags, &index);
+
+	return flag && *flag;
+}
+
+SEC("cgroup/connect4")
+int idguard_connect4(struct bpf_sock_addr *ctx)
+{
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+	struct idg_endpoint_key key = { .prefixlen = 128 };
+	__u32 ip4 = ctx->user_ip4; /* network byte order */
+
+	if (!port_listed(port))
+		return VERDICT_ALLOW;
+	key.addr[10] = 0xff;
+	key.addr[11] = 0xff;
+	__builtin_memcpy(key.addr + 12, &ip4, 4);
+	return decide_endpoint(&key, port, AF_INET);
+}
+
+SEC("cgroup/connect6")
+int idguard_connect6(struct bpf_sock_addr *ctx)
+{
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+	struct idg_endpoint_key key = { .prefixlen = 128 };
+	__u32 words[4];
+
+	if (!port_listed(port))
+		return VERDICT_ALLOW;
+	/* One load per word: the verifier allows only 4-byte reads here. */
+	words[0] = ctx->user_ip6[0];
+	words[1] = ctx->user_ip6[1];
+	words[2] = ctx->user_ip6[2];
+	words[3] = ctx->user_ip6[3];
+	__builtin_memcpy(key.addr, words, 16);
+	return decide_endpoint(&key, port, AF_INET6);
+}
+
+/* ---- broker sockets (Linux 6.7+) --------------------------------------------- */
+
+/* The kernel's view of the context, for the unix address (CO-RE). */
+struct bpf_sock_addr_kern {
+	void *uaddr;
+	__u32 uaddrlen;
+} __attribute__((preserve_access_index));
+
+extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
+
+/* Loaded with expected attach type IDG_ATTACH_UNIX_CONNECT by the daemon,
+ * which libbpf 1.1 cannot name. The path is the caller's own string, so
+ * this gate is advisory (a relative path or a symlink is not recognised). */
+SEC("cgroup/connect4")
+int idguard_connect_unix(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock_addr_kern *kctx;
+	struct idg_broker_key key = {};
+	struct idg_watch *broker;
+	__u32 len;
+
+	if (!bpf_cast_to_kern_ctx)
+		return VERDICT_ALLOW;
+	kctx = bpf_cast_to_kern_ctx(ctx);
+	len = BPF_CORE_READ(kctx, uaddrlen);
+	/* sun_path follows the 2-byte family. */
+	if (len <= 2)
+		return VERDICT_ALLOW;
+	len -= 2;
+	/* The address sits in a struct sockaddr_storage (128 bytes): reading a
+	 * whole sun_path stays inside it; what lies past the caller's length
+	 * or its NUL is cleared, as userspace wrote the key. */
+	if (bpf_probe_read_kernel(key.path, sizeof(key.path), (char *)BPF_CORE_READ(kctx, uaddr) + 2) < 0)
+		return VERDICT_ALLOW;
+	for (__u32 i = 0, ended = 0; i < IDG_UNIX_PATH_MAX; i++) {
+		if (i >= len || !key.path[i])
+			ended = 1;
+		if (ended)
+			key.path[i] = 0;
+	}
+	broker = bpf_map_lookup_elem(&brokers, &key);
+	if (!broker)
+		return VERDICT_ALLOW;
+
+	struct idg_event ev = {
+		.device_id = broker->device_id,
+		.gate = IDG_GATE_BROKER,
+		.family = AF_UNIX,
+	};
+
+	return decide(&ev, broker->class_id);
+}
+
+/* ---- repeat windows ------------------------------------------------------------- */
 
 /* Sends the pending count of every window that has ended. */
 static long flush_slot(struct bpf_map *map, __u32 *key, struct idg_repeat_slot *slot, void *ctx)

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 
-#define IDG_ABI_VERSION 1
+#define IDG_ABI_VERSION 2
 
 /* Majors are 12 bits (MINORBITS is 20); char majors come first, then block. */
 #define IDG_MAJOR_COUNT 4096
@@ -26,6 +26,13 @@
 #define IDG_REPEAT_SLOTS 4096 /* power of two: the slot is a hash & mask */
 #define IDG_EVENTS_BYTES (4u << 20)
 #define IDG_EXEMPT_MAX_DEPTH 16 /* cgroup ancestors checked for an exemption */
+#define IDG_MAX_ENDPOINT_PREFIXES 4096
+#define IDG_ENDPOINT_RULES 16    /* port rules that can apply to one address */
+#define IDG_MAX_BROKERS 64
+#define IDG_PORT_COUNT 65536
+#define IDG_UNIX_PATH_MAX 108    /* sizeof(sockaddr_un.sun_path) */
+/* BPF_CGROUP_UNIX_CONNECT (Linux 6.7); libbpf 1.1 has no name for it. */
+#define IDG_ATTACH_UNIX_CONNECT 49
 
 /* The kernel's own values, so the program uses ctx->access_type as is. */
 enum idg_dev_type {
@@ -72,7 +79,10 @@ enum idg_event_kind {
 };
 
 enum idg_gate_kind {
-	IDG_GATE_DEVICE = 1,
+	IDG_GATE_DEVICE = 1,  /* open() of a device node (cgroup/dev) */
+	IDG_GATE_NETWORK = 2, /* connect() to a policy endpoint (cgroup/connect4, 6) */
+	IDG_GATE_BROKER = 3,  /* connect() to a broker's unix socket (Linux 6.7+) */
+	IDG_GATE_PRINT = 4,   /* a CUPS job, decided by the daemon for the backend */
 };
 
 /* ctx->access_type >> 16 in cgroup/dev; kept as a bitmask in events. */
@@ -118,6 +128,39 @@ struct idg_range_key {
 	__u8 data[8];
 };
 #define IDG_RANGE_PREFIX_BASE 32 /* bits that select the major */
+
+/* ---- network endpoints and broker sockets ---------------------------------- */
+
+/* port_flags[port] != 0 when some endpoint lists the port: the cheap first
+ * check every connect() takes. */
+
+/* LPM key over the destination address, IPv4 as ::ffff:a.b.c.d (so an
+ * IPv4-mapped IPv6 destination is the same address). prefixlen: 0..128. */
+struct idg_endpoint_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct idg_endpoint_rule {
+	__u16 port_lo;
+	__u16 port_hi;
+	__u32 class_id;
+	__u32 endpoint_id; /* names the [Endpoint] in the daemon's table */
+};
+
+/* Every rule that applies to the addresses under one prefix: userspace
+ * copies the rules of wider prefixes into narrower ones, so the longest
+ * match alone is complete. */
+struct idg_endpoint_set {
+	__u32 count;
+	__u32 reserved;
+	struct idg_endpoint_rule rules[IDG_ENDPOINT_RULES];
+};
+
+/* brokers: key is sun_path, zero-padded. */
+struct idg_broker_key {
+	char path[IDG_UNIX_PATH_MAX];
+};
 
 /* ---- grants --------------------------------------------------------------- */
 
@@ -177,7 +220,7 @@ struct idg_event {
 	__u32 uid;
 	__u32 loginuid;
 	__u32 sessionid;
-	__u32 device_id;
+	__u32 device_id;     /* device entry; for network and broker: the endpoint */
 	__u32 major;
 	__u32 minor;
 	__u16 access;        /* enum idg_access bits */
@@ -188,6 +231,11 @@ struct idg_event {
 	__u8 reason;         /* enum idg_reason */
 	__u8 class_id;       /* enum idg_class */
 	char comm[IDG_COMM_LEN];
+	/* network gate: the destination; IPv4 as ::ffff:a.b.c.d */
+	__u8 addr[16];
+	__u16 port;          /* host byte order */
+	__u8 family;         /* AF_INET, AF_INET6 (the socket's), AF_UNIX */
+	__u8 reserved;
 };
 
 /* One slot of the in-kernel repeat aggregation. Slots are never deleted, so a

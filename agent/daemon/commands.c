@@ -368,6 +368,7 @@ static const struct {
 	{ "ping", false, do_ping },
 	{ "status", false, do_status },
 	{ "devices", false, do_devices },
+	{ "print-check", true, daemon_print_check },
 	{ "reload", true, do_reload },
 	{ "grant-add", true, do_grant_add },
 	{ "grant-list", false, do_grant_list },

@@ -151,6 +151,9 @@ struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cr
 /* A grant as JSON, for replies. */
 struct json_object *daemon_grant_to_json(const struct idg_grant_info *g);
 
+/* print.c: the CUPS backend's question, for one job (root only). */
+struct json_object *daemon_print_check(struct daemon *d, const struct ucred *cred, struct json_object *request);
+
 /* control.c */
 /* -EADDRINUSE (with a message) when another daemon listens on path. */
 int control_check_free(const char *path, struct idg_error *err);

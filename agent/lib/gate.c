@@ -22,9 +22,33 @@
 #include "mounts.h"
 #include "watchlist.h"
 
+/* The programs attached to the cgroup, each through a pinned link. */
+enum gate_link {
+	LINK_DEV,
+	LINK_CONNECT4,
+	LINK_CONNECT6,
+	LINK_CONNECT_UNIX, /* only where the kernel has the hook (6.7+) */
+	LINK_COUNT,
+};
+
+static const char *const link_pin_names[LINK_COUNT] = {
+	[LINK_DEV] = IDG_LINK_PIN_NAME,
+	[LINK_CONNECT4] = "link_connect4",
+	[LINK_CONNECT6] = "link_connect6",
+	[LINK_CONNECT_UNIX] = "link_connect_unix",
+};
+
+static const char *const link_hooks[LINK_COUNT] = {
+	[LINK_DEV] = "cgroup/dev",
+	[LINK_CONNECT4] = "cgroup/connect4",
+	[LINK_CONNECT6] = "cgroup/connect6",
+	[LINK_CONNECT_UNIX] = "cgroup/connect_unix",
+};
+
 struct idg_gate {
 	struct gate *skel;
-	struct bpf_link *link;
+	struct bpf_link *links[LINK_COUNT];
+	bool unix_hook; /* the kernel has the unix-socket connect hook */
 	struct ring_buffer *ring;
 	idg_event_handler handler;
 	void *userdata;
@@ -40,8 +64,24 @@ struct idg_gate {
 
 static const char *const pinned_maps[] = {
 	"major_rules", "watched_devs", "watched_ranges", "exempt_cgroups", "grants",
-	"config", "stats", "repeat_slots", "events",
+	"config", "stats", "repeat_slots", "events", "port_flags", "endpoints", "brokers",
 };
+
+static struct bpf_program *link_program(const struct idg_gate *gate, enum gate_link which)
+{
+	switch (which) {
+	case LINK_DEV:
+		return gate->skel->progs.idguard_dev;
+	case LINK_CONNECT4:
+		return gate->skel->progs.idguard_connect4;
+	case LINK_CONNECT6:
+		return gate->skel->progs.idguard_connect6;
+	case LINK_CONNECT_UNIX:
+		return gate->unix_hook ? gate->skel->progs.idguard_connect_unix : NULL;
+	default:
+		return NULL;
+	}
+}
 
 static int pin_path(char *buf, size_t size, const char *dir, const char *name)
 {
@@ -121,6 +161,18 @@ int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gat
 		r = idg_error_errno(err, -errno, "cannot open the BPF object");
 		goto fail;
 	}
+	/* The unix-socket hook exists from Linux 6.7; without it the program
+	 * is left out, and the broker gate with it. */
+	gate->unix_hook = idg_gate_probe_unix_hook();
+	if (gate->unix_hook)
+		r = bpf_program__set_expected_attach_type(gate->skel->progs.idguard_connect_unix,
+							  (enum bpf_attach_type)IDG_ATTACH_UNIX_CONNECT);
+	else
+		r = bpf_program__set_autoload(gate->skel->progs.idguard_connect_unix, false);
+	if (r < 0) {
+		idg_error_errno(err, r, "cannot prepare the unix-socket program");
+		goto fail;
+	}
 	r = gate__load(gate->skel);
 	if (r < 0) {
 		idg_error_errno(err, r,
@@ -143,17 +195,19 @@ fail:
 	return r;
 }
 
-/* Attaches a fresh link to our cgroup and pins it at path. */
-static int attach_new_link(struct idg_gate *gate, const char *path, struct bpf_link **ret_link, struct idg_error *err)
+/* Attaches a fresh link of one program to our cgroup and pins it at path. */
+static int attach_new_link(struct idg_gate *gate, enum gate_link which, const char *path, struct bpf_link **ret_link,
+			   struct idg_error *err)
 {
 	_cleanup_close_ int cgroup_fd = open(gate->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct bpf_link *link;
 
 	if (cgroup_fd < 0)
 		return idg_error_errno(err, -errno, "cannot open cgroup %s", gate->cgroup_path);
-	link = bpf_program__attach_cgroup(gate->skel->progs.idguard_dev, cgroup_fd);
+	link = bpf_program__attach_cgroup(link_program(gate, which), cgroup_fd);
 	if (!link)
-		return idg_error_errno(err, -errno, "cannot attach the cgroup/dev program to %s", gate->cgroup_path);
+		return idg_error_errno(err, -errno, "cannot attach the %s program to %s", link_hooks[which],
+				       gate->cgroup_path);
 	if (bpf_obj_pin(bpf_link__fd(link), path) < 0) {
 		int r = -errno;
 
@@ -179,18 +233,20 @@ static int link_cgroup(int link_fd, uint64_t *ret_cgroup_id)
 	return 0;
 }
 
-int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
+/* Attaches one program: a fresh link on first start; on a restart, the new
+ * program swapped into the pinned link (BPF_LINK_UPDATE). */
+static int attach_one(struct idg_gate *gate, enum gate_link which, struct idg_error *err)
 {
 	char path[PATH_MAX], fresh[PATH_MAX]; /* bpffs refuses '.' in names */
 	struct bpf_link *old;
 	uint64_t old_cgroup = 0;
 	int r;
 
-	if (pin_path(path, sizeof(path), gate->bpffs_dir, IDG_LINK_PIN_NAME) < 0 ||
-	    pin_path(fresh, sizeof(fresh), gate->bpffs_dir, IDG_LINK_PIN_NAME "_new") < 0)
+	if (pin_path(path, sizeof(path), gate->bpffs_dir, link_pin_names[which]) < 0 ||
+	    snprintf(fresh, sizeof(fresh), "%s_new", path) >= (int)sizeof(fresh))
 		return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
 	if (access(path, F_OK) < 0)
-		return attach_new_link(gate, path, &gate->link, err);
+		return attach_new_link(gate, which, path, &gate->links[which], err);
 
 	old = bpf_link__open(path);
 	if (!old)
@@ -202,18 +258,19 @@ int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 	}
 	if (old_cgroup == gate->cgroup_id) {
 		/* The restart path: one atomic swap, never a moment unguarded. */
-		if (bpf_link__update_program(old, gate->skel->progs.idguard_dev) < 0) {
+		if (bpf_link__update_program(old, link_program(gate, which)) < 0) {
 			r = -errno;
 			bpf_link__destroy(old);
 			return idg_error_errno(err, r, "cannot update the program in the pinned link %s", path);
 		}
-		gate->link = old;
-		gate->reused_link = true;
+		gate->links[which] = old;
+		if (which == LINK_DEV)
+			gate->reused_link = true;
 		return 0;
 	}
 	/* Another cgroup (or detached): guard the new one first, then let go. */
 	(void)unlink(fresh);
-	r = attach_new_link(gate, fresh, &gate->link, err);
+	r = attach_new_link(gate, which, fresh, &gate->links[which], err);
 	if (r < 0) {
 		bpf_link__destroy(old);
 		return r;
@@ -224,6 +281,42 @@ int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 	if (rename(fresh, path) < 0)
 		return idg_error_errno(err, -errno, "cannot move the new link pin to %s", path);
 	return 0;
+}
+
+int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
+{
+	for (int which = 0; which < LINK_COUNT; which++) {
+		int r;
+
+		if (!link_program(gate, which))
+			continue;
+		r = attach_one(gate, which, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+bool idg_gate_has_unix_hook(const struct idg_gate *gate)
+{
+	return gate->unix_hook;
+}
+
+bool idg_gate_probe_unix_hook(void)
+{
+	/* "return 1", loaded as a unix-connect program: the kernel says
+	 * whether it knows the attach type. */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = (enum bpf_attach_type)IDG_ATTACH_UNIX_CONNECT);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, NULL, "GPL", insns, ARRAY_SIZE(insns), &opts);
+
+	if (fd < 0)
+		return false;
+	(void)close(fd);
+	return true;
 }
 
 int idg_gate_lock(const char *bpffs_dir, int *ret_fd, struct idg_error *err)
@@ -249,8 +342,9 @@ void idg_gate_close(struct idg_gate *gate)
 	if (!gate)
 		return;
 	ring_buffer__free(gate->ring);
-	/* Closes our fd only: the pinned link keeps the program attached. */
-	bpf_link__destroy(gate->link);
+	/* Closes our fds only: the pinned links keep the programs attached. */
+	for (int which = 0; which < LINK_COUNT; which++)
+		bpf_link__destroy(gate->links[which]);
 	gate__destroy(gate->skel);
 	free(gate->rules_written);
 	free(gate);
@@ -584,23 +678,31 @@ int idg_gate_check(struct idg_gate *gate, struct idg_error *err)
 {
 	char path[PATH_MAX];
 	uint64_t cgroup_id = 0;
-	int r;
+	int r = 0;
 
-	r = link_cgroup(bpf_link__fd(gate->link), &cgroup_id);
-	if (r < 0)
-		return idg_error_errno(err, r, "cannot query our link");
-	if (cgroup_id != gate->cgroup_id)
-		return idg_error_set(err, -ENOLINK, "the cgroup/dev link was detached from %s by someone else",
-				     gate->cgroup_path);
-	for (size_t i = 0; i <= ARRAY_SIZE(pinned_maps); i++) {
-		const char *name = i < ARRAY_SIZE(pinned_maps) ? pinned_maps[i] : IDG_LINK_PIN_NAME;
+	for (int which = 0; which < LINK_COUNT; which++) {
+		if (!gate->links[which])
+			continue;
+		r = link_cgroup(bpf_link__fd(gate->links[which]), &cgroup_id);
+		if (r < 0)
+			return idg_error_errno(err, r, "cannot query our %s link", link_hooks[which]);
+		if (cgroup_id != gate->cgroup_id)
+			return idg_error_set(err, -ENOLINK, "the %s link was detached from %s by someone else",
+					     link_hooks[which], gate->cgroup_path);
+	}
+	r = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(pinned_maps) + LINK_COUNT; i++) {
+		bool is_map = i < ARRAY_SIZE(pinned_maps);
+		size_t which = i - ARRAY_SIZE(pinned_maps);
+		const char *name = is_map ? pinned_maps[i] : link_pin_names[which];
 		int fd;
 
+		if (!is_map && !gate->links[which])
+			continue;
 		if (pin_path(path, sizeof(path), gate->bpffs_dir, name) < 0 || access(path, F_OK) == 0)
 			continue;
-		fd = i < ARRAY_SIZE(pinned_maps)
-			     ? bpf_map__fd(bpf_object__find_map_by_name(gate->skel->obj, name))
-			     : bpf_link__fd(gate->link);
+		fd = is_map ? bpf_map__fd(bpf_object__find_map_by_name(gate->skel->obj, name))
+			    : bpf_link__fd(gate->links[which]);
 		if (bpf_obj_pin(fd, path) < 0)
 			return idg_error_errno(err, -errno, "pin %s was removed and cannot be restored", path);
 		r = idg_error_set(err, -ESTALE, "pin %s was removed by someone else; restored", path);
@@ -715,18 +817,20 @@ int idg_gate_uninstall(const char *bpffs_dir, idg_event_handler drain_handler, v
 	DIR *dir;
 	int fd, r;
 
-	if (pin_path(path, sizeof(path), bpffs_dir, IDG_LINK_PIN_NAME) < 0)
-		return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		if (bpf_link_detach(fd) < 0 && errno != ENOLINK) {
-			r = -errno;
+	for (int which = 0; which < LINK_COUNT; which++) {
+		if (pin_path(path, sizeof(path), bpffs_dir, link_pin_names[which]) < 0)
+			return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			if (bpf_link_detach(fd) < 0 && errno != ENOLINK) {
+				r = -errno;
+				(void)close(fd);
+				return idg_error_errno(err, r, "cannot detach the link pinned at %s", path);
+			}
 			(void)close(fd);
-			return idg_error_errno(err, r, "cannot detach the link pinned at %s", path);
+		} else if (errno != ENOENT) {
+			return idg_error_errno(err, -errno, "cannot open %s", path);
 		}
-		(void)close(fd);
-	} else if (errno != ENOENT) {
-		return idg_error_errno(err, -errno, "cannot open %s", path);
 	}
 	if (drain_handler) {
 		r = drain_pins(bpffs_dir, &drain, err);

@@ -8,8 +8,10 @@
  *                      bpffs dir are reused (with the decisions, grants and
  *                      waiting events they hold), new ones are pinned.
  *   idg_gate_sync_*()  writes policy into the maps (before attaching).
- *   idg_gate_attach()  first start: attach a bpf_link and pin it.
- *                      restart: swap the new program into the pinned link
+ *   idg_gate_attach()  first start: attach a bpf_link per program (device
+ *                      opens, connect4/6, and unix connect where the kernel
+ *                      has it) and pin each.
+ *                      restart: swap each new program into its pinned link
  *                      atomically (BPF_LINK_UPDATE); there is no gap.
  *   idg_gate_close()   closes fds only. Pins stay; enforcement continues.
  *   idg_gate_uninstall() detaches the pinned link and removes every pin.
@@ -42,9 +44,14 @@ int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gat
 int idg_gate_attach(struct idg_gate *gate, struct idg_error *err);
 void idg_gate_close(struct idg_gate *gate);
 
+/* Whether this kernel has the unix-socket connect hook (Linux 6.7+), by
+ * loading a trivial program for it; and whether the gate loaded it. */
+bool idg_gate_probe_unix_hook(void);
+bool idg_gate_has_unix_hook(const struct idg_gate *gate);
+
 /* True when the maps were found pinned (a restart, not a first start). */
 bool idg_gate_reused_pins(const struct idg_gate *gate);
-/* True when the link was found pinned and its program swapped in place. */
+/* True when the device link was found pinned and its program swapped in place. */
 bool idg_gate_reused_link(const struct idg_gate *gate);
 uint64_t idg_gate_cgroup_id(const struct idg_gate *gate);
 const char *idg_gate_cgroup_path(const struct idg_gate *gate);

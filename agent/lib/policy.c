@@ -37,6 +37,8 @@ enum section_kind {
 	SECTION_EXEMPT,
 	SECTION_PURPOSE,
 	SECTION_APPROVER,
+	SECTION_ENDPOINT,
+	SECTION_BROKER,
 };
 
 struct parser {
@@ -49,6 +51,7 @@ struct parser {
 	unsigned section_class;
 	struct idg_purpose *purpose;   /* current [Purpose] section */
 	struct idg_approver *approver; /* current [Approver] section */
+	size_t section_index;          /* current [Endpoint] or [Broker] */
 	bool approvers_file;           /* from approvers.d: [Approver] only */
 	int oom;
 };
@@ -77,6 +80,7 @@ void idg_policy_free(struct idg_policy *policy)
 	for (size_t i = 0; i < policy->n_files; i++)
 		free(policy->files[i]);
 	idg_purposes_free(policy);
+	idg_endpoints_free(policy);
 	for (size_t i = 0; i < policy->n_matches; i++)
 		idg_match_rule_free(&policy->matches[i]);
 	free(policy->matches);
@@ -459,11 +463,19 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		report(p, "'%s=' appears before any [section]", name);
 		return 1;
 	case SECTION_PURPOSE:
-	case SECTION_APPROVER: {
+	case SECTION_APPROVER:
+	case SECTION_ENDPOINT:
+	case SECTION_BROKER: {
 		struct idg_parse_site site = { .diags = p->diags, .file = p->file, .line = p->line };
 
-		r = p->section == SECTION_PURPOSE ? idg_purpose_key(p->purpose, name, value, &site)
-						  : idg_approver_key(p->approver, name, value, &site);
+		if (p->section == SECTION_PURPOSE)
+			r = idg_purpose_key(p->purpose, name, value, &site);
+		else if (p->section == SECTION_APPROVER)
+			r = idg_approver_key(p->approver, name, value, &site);
+		else if (p->section == SECTION_ENDPOINT)
+			r = idg_endpoint_key(&p->policy->endpoints[p->section_index], name, value, &site);
+		else
+			r = idg_broker_key(&p->policy->brokers[p->section_index], name, value, &site);
 		break;
 	}
 	case SECTION_GLOBAL:
@@ -545,6 +557,22 @@ static void enter_section(struct parser *p, const char *header)
 	} else if (!strncmp(name, "Approver ", 9)) {
 		report(p, "approvers are registered in " IDG_SYSCONFDIR "/idguard/approvers.d, not in policy files");
 		p->section = SECTION_INVALID;
+	} else if (!strncmp(name, "Endpoint ", 9)) {
+		struct idg_endpoint *e;
+
+		r = idg_endpoint_section(p->policy, name + 9, &site, &e);
+		p->section = r == 0 ? SECTION_ENDPOINT : SECTION_INVALID;
+		if (r == 0)
+			p->section_index = (size_t)(e - p->policy->endpoints);
+		p->oom |= r < 0;
+	} else if (!strncmp(name, "Broker ", 7)) {
+		struct idg_broker *b;
+
+		r = idg_broker_section(p->policy, name + 7, &site, &b);
+		p->section = r == 0 ? SECTION_BROKER : SECTION_INVALID;
+		if (r == 0)
+			p->section_index = (size_t)(b - p->policy->brokers);
+		p->oom |= r < 0;
 	} else if (streq(name, "Global")) {
 		p->section = SECTION_GLOBAL;
 	} else if (streq(name, "Exempt")) {
@@ -561,7 +589,8 @@ static void enter_section(struct parser *p, const char *header)
 			p->section_class = (unsigned)class_id;
 		}
 	} else {
-		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt], [Purpose ID])", name);
+		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt], [Purpose ID], [Endpoint NAME], "
+			  "[Broker NAME])", name);
 		p->section = SECTION_INVALID;
 	}
 }
@@ -777,6 +806,7 @@ int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_poli
 	}
 	idg_policy_check_purposes(policy, diags);
 	idg_policy_check_matches(policy, diags);
+	idg_policy_check_endpoints(policy, diags);
 	*ret_policy = policy;
 	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "classify.h"
 #include "diag.h"
+#include "endpoints.h"
 #include "idguard.h"
 
 #define IDG_DEFAULT_POLICY_DIRS { IDG_PREFIX "/share/idguard/policy.d", IDG_SYSCONFDIR "/idguard/policy.d" }
@@ -93,6 +94,10 @@ struct idg_policy {
 	size_t n_devices;
 	struct idg_match_rule *matches;     /* Match*= lines, in file order */
 	size_t n_matches;
+	struct idg_endpoint *endpoints;     /* [Endpoint NAME] */
+	size_t n_endpoints;
+	struct idg_broker *brokers;         /* [Broker NAME] */
+	size_t n_brokers;
 	struct idg_policy_exempt *exempt;
 	size_t n_exempt;
 	enum idg_grant_end on_grant_end;

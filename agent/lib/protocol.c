@@ -45,6 +45,11 @@ static const struct command_spec commands[] = {
 	{ "token-redeem", { { "token", FIELD_STRING, 1, 8192 }, { "scope", FIELD_STRING, 0, 16 } } },
 	{ "token-list", { { 0 } } },
 	{ "token-revoke", { { "id", FIELD_STRING, 1, 64 } } },
+	{ "print-check",
+	  { { "user", FIELD_STRING, 1, 256 },
+	    { "queue", FIELD_STRING, 1, 256 },
+	    { "job", FIELD_STRING, 1, 32 },
+	    { "title", FIELD_STRING, 0, 1024 } } },
 };
 
 static const struct command_spec *find_command(const char *name)

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Network endpoints and broker sockets (see endpoints.h). */
+#include "endpoints.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "policy.h"
+#include "policy_internal.h"
+#include "util.h"
+
+#define report(site, ...) ((void)idg_diag_add((site)->diags, (site)->file, (site)->line, false, __VA_ARGS__))
+
+static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+static bool valid_id(const char *id)
+{
+	size_t len = strlen(id);
+
+	if (len == 0 || len >= 64 || !isalnum((unsigned char)id[0]))
+		return false;
+	for (const char *c = id; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+			return false;
+	return true;
+}
+
+static uint32_t id_hash(const char *kind, const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *s = kind; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	for (const char *s = id; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h ? h : 1;
+}
+
+static void *grow(void *array, size_t count, size_t item_size)
+{
+	if (count & (count - 1))
+		return array;
+	return realloc(array, (count ? count * 2 : 4) * item_size);
+}
+
+/* ---- addresses -------------------------------------------------------------- */
+
+int idg_prefix_parse(const char *text, struct idg_prefix *ret)
+{
+	char addr[64];
+	const char *slash = strchr(text, '/');
+	size_t len = slash ? (size_t)(slash - text) : strlen(text);
+	struct in_addr v4;
+	struct in6_addr v6;
+	long bits = -1;
+
+	if (len == 0 || len >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, text, len);
+	addr[len] = '\0';
+	if (slash) {
+		char *end;
+
+		if (!isdigit((unsigned char)slash[1]))
+			return -EINVAL;
+		errno = 0;
+		bits = strtol(slash + 1, &end, 10);
+		if (errno || *end)
+			return -EINVAL;
+	}
+	memset(ret, 0, sizeof(*ret));
+	if (inet_pton(AF_INET, addr, &v4) == 1) {
+		if (bits > 32)
+			return -EINVAL;
+		memcpy(ret->addr, v4_mapped, 12);
+		memcpy(ret->addr + 12, &v4, 4);
+		ret->len = (uint8_t)(96 + (bits < 0 ? 32 : bits));
+	} else if (inet_pton(AF_INET6, addr, &v6) == 1) {
+		if (bits > 128)
+			return -EINVAL;
+		memcpy(ret->addr, &v6, 16);
+		ret->len = (uint8_t)(bits < 0 ? 128 : bits);
+	} else {
+		return -EINVAL;
+	}
+	/* Host bits are cleared: 192.168.1.7/24 is 192.168.1.0/24. */
+	for (unsigned i = ret->len; i < 128; i++)
+		ret->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	return 0;
+}
+
+static bool is_v4(const uint8_t addr[16])
+{
+	return !memcmp(addr, v4_mapped, 12);
+}
+
+void idg_address_format(const uint8_t addr[16], char *buf, size_t size)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (is_v4(addr))
+		(void)inet_ntop(AF_INET, addr + 12, text, sizeof(text));
+	else
+		(void)inet_ntop(AF_INET6, addr, text, sizeof(text));
+	(void)snprintf(buf, size, "%s", text);
+}
+
+void idg_prefix_format(const struct idg_prefix *prefix, char *buf, size_t size)
+{
+	char text[INET6_ADDRSTRLEN];
+	bool v4 = is_v4(prefix->addr) && prefix->len >= 96;
+
+	idg_address_format(prefix->addr, text, sizeof(text));
+	if (v4 && !is_v4(prefix->addr))
+		v4 = false;
+	(void)snprintf(buf, size, "%s/%u", text, v4 ? prefix->len - 96u : prefix->len);
+}
+
+/* Whether outer covers inner (outer no longer than inner, same leading bits). */
+static bool prefix_covers(const struct idg_prefix *outer, const struct idg_prefix *inner)
+{
+	if (outer->len > inner->len)
+		return false;
+	for (unsigned i = 0; i < outer->len; i++) {
+		uint8_t bit = 0x80u >> (i % 8);
+
+		if ((outer->addr[i / 8] & bit) != (inner->addr[i / 8] & bit))
+			return false;
+	}
+	return true;
+}
+
+static const struct idg_prefix loopback_prefixes[] = {
+	{ .addr = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 0 }, .len = 104 },
+	{ .addr = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, .len = 128 },
+};
+
+int idg_local_addresses(struct idg_prefix **ret, size_t *n)
+{
+	struct ifaddrs *list, *ifa;
+	struct idg_prefix *out = NULL;
+	size_t count = 0;
+
+	if (getifaddrs(&list) < 0)
+		return -errno;
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		struct idg_prefix p = { 0 };
+		struct idg_prefix *grown;
+		bool dup = false;
+
+		if (!ifa->ifa_addr)
+			continue;
+		if (ifa->ifa_addr->sa_family == AF_INET) {
+			memcpy(p.addr, v4_mapped, 12);
+			memcpy(p.addr + 12, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, 4);
+			p.len = 128;
+		} else if (ifa->ifa_addr->sa_family == AF_INET6) {
+			memcpy(p.addr, &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr, 16);
+			p.len = 128;
+		} else {
+			continue;
+		}
+		if (prefix_covers(&loopback_prefixes[0], &p) || prefix_covers(&loopback_prefixes[1], &p))
+			continue;
+		for (size_t i = 0; i < count && !dup; i++)
+			dup = !memcmp(&out[i], &p, sizeof(p));
+		if (dup)
+			continue;
+		grown = realloc(out, (count + 1) * sizeof(*out));
+		if (!grown) {
+			free(out);
+			freeifaddrs(list);
+			return -ENOMEM;
+		}
+		out = grown;
+		out[count++] = p;
+	}
+	freeifaddrs(list);
+	for (size_t i = 1; i < count; i++) /* sorted, so two lists compare with memcmp */
+		for (size_t j = i; j > 0 && memcmp(&out[j - 1], &out[j], sizeof(*out)) > 0; j--) {
+			struct idg_prefix t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	*ret = out;
+	*n = count;
+	return 0;
+}
+
+/* ---- sections ------------------------------------------------------------------ */
+
+int idg_endpoint_section(struct idg_policy *policy, const char *id, const struct idg_parse_site *site,
+			 struct idg_endpoint **ret)
+{
+	struct idg_endpoint *endpoints;
+
+	if (!valid_id(id)) {
+		report(site, "'%s' is not an endpoint name (letters, digits, '.', '_', '-'; at most 63)", id);
+		return 1;
+	}
+	for (size_t i = 0; i < policy->n_endpoints; i++)
+		if (streq(policy->endpoints[i].id, id)) {
+			*ret = &policy->endpoints[i]; /* a later file adds to or overrides it */
+			return 0;
+		}
+	endpoints = grow(policy->endpoints, policy->n_endpoints, sizeof(*endpoints));
+	if (!endpoints)
+		return -ENOMEM;
+	policy->endpoints = endpoints;
+	*ret = &policy->endpoints[policy->n_endpoints++];
+	memset(*ret, 0, sizeof(**ret));
+	strcpy((*ret)->id, id);
+	(*ret)->endpoint_id = id_hash("endpoint", id);
+	(*ret)->file = site->file;
+	(*ret)->line = site->line;
+	return 0;
+}
+
+int idg_broker_section(struct idg_policy *policy, const char *id, const struct idg_parse_site *site,
+		       struct idg_broker **ret)
+{
+	struct idg_broker *brokers;
+
+	if (!valid_id(id)) {
+		report(site, "'%s' is not a broker name (letters, digits, '.', '_', '-'; at most 63)", id);
+		return 1;
+	}
+	for (size_t i = 0; i < policy->n_brokers; i++)
+		if (streq(policy->brokers[i].id, id)) {
+			*ret = &policy->brokers[i];
+			return 0;
+		}
+	brokers = grow(policy->brokers, policy->n_brokers, sizeof(*brokers));
+	if (!brokers)
+		return -ENOMEM;
+	policy->brokers = brokers;
+	*ret = &policy->brokers[policy->n_brokers++];
+	memset(*ret, 0, sizeof(**ret));
+	strcpy((*ret)->id, id);
+	(*ret)->broker_id = id_hash("broker", id);
+	(*ret)->file = site->file;
+	(*ret)->line = site->line;
+	return 0;
+}
+
+static void set_class(uint8_t *slot, const char *value, const struct idg_parse_site *site)
+{
+	int class_id = idg_class_from_name(value);
+
+	if (!class_id || class_id == IDG_CLASS_UNCLASSIFIED || class_id == IDG_CLASS_OTHER)
+		report(site, "Class='%s' must be one of scanner, camera, card-reader, printer, storage", value);
+	else
+		*slot = (uint8_t)class_id;
+}
+
+static int add_address(struct idg_endpoint *e, const char *word, const struct idg_parse_site *site)
+{
+	struct idg_prefix prefix, *grown;
+
+	if (streq(word, "local")) {
+		e->local = true;
+		return 0;
+	}
+	if (streq(word, "loopback")) {
+		e->loopback = true;
+		return 0;
+	}
+	if (idg_prefix_parse(word, &prefix) < 0) {
+		report(site, "Address '%s' is not local, loopback, an IP address or a prefix such as 192.168.10.0/24 "
+			     "or fd00::/8", word);
+		return 0;
+	}
+	grown = grow(e->prefixes, e->n_prefixes, sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	e->prefixes = grown;
+	e->prefixes[e->n_prefixes++] = prefix;
+	return 0;
+}
+
+static int add_ports(struct idg_endpoint *e, const char *word, const struct idg_parse_site *site)
+{
+	struct idg_port_range range, *grown;
+	unsigned long lo, hi;
+	char *end;
+
+	errno = 0;
+	lo = strtoul(word, &end, 10);
+	hi = lo;
+	if (!errno && end != word && *end == '-') {
+		const char *second = end + 1;
+
+		hi = strtoul(second, &end, 10);
+		if (end == second)
+			errno = EINVAL;
+	}
+	if (errno || end == word || *end || !isdigit((unsigned char)word[0]) || lo < 1 || hi > 65535 || lo > hi) {
+		report(site, "Port '%s' must be a port from 1 to 65535 or a range such as 60000-65535", word);
+		return 0;
+	}
+	range.lo = (uint16_t)lo;
+	range.hi = (uint16_t)hi;
+	grown = grow(e->ports, e->n_ports, sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	e->ports = grown;
+	e->ports[e->n_ports++] = range;
+	return 0;
+}
+
+/* Calls add(word) for each blank- or comma-separated word of value. */
+static int each_word(struct idg_endpoint *e, const char *value, const struct idg_parse_site *site,
+		     int (*add)(struct idg_endpoint *, const char *, const struct idg_parse_site *))
+{
+	char word[128];
+
+	for (const char *p = value + strspn(value, ", \t"); *p; p += strspn(p, ", \t")) {
+		size_t len = strcspn(p, ", \t");
+		int r;
+
+		if (len >= sizeof(word)) {
+			report(site, "'%.*s...' is too long", 32, p);
+			return 0;
+		}
+		memcpy(word, p, len);
+		word[len] = '\0';
+		p += len;
+		r = add(e, word, site);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int idg_endpoint_key(struct idg_endpoint *e, const char *name, const char *value, const struct idg_parse_site *site)
+{
+	if (streq(name, "Class")) {
+		set_class(&e->class_id, value, site);
+	} else if (streq(name, "Address")) {
+		if (!*value) {
+			free(e->prefixes);
+			e->prefixes = NULL;
+			e->n_prefixes = 0;
+			e->local = e->loopback = false;
+			return 0;
+		}
+		return each_word(e, value, site, add_address);
+	} else if (streq(name, "Port")) {
+		if (!*value) {
+			free(e->ports);
+			e->ports = NULL;
+			e->n_ports = 0;
+			return 0;
+		}
+		return each_word(e, value, site, add_ports);
+	} else {
+		report(site, "unknown key '%s' in [Endpoint %s] (known: Class, Address, Port)", name, e->id);
+	}
+	return 0;
+}
+
+int idg_broker_key(struct idg_broker *b, const char *name, const char *value, const struct idg_parse_site *site)
+{
+	if (streq(name, "Class")) {
+		set_class(&b->class_id, value, site);
+	} else if (streq(name, "Path")) {
+		char *copy;
+
+		if (value[0] != '/' || strlen(value) >= IDG_UNIX_PATH_MAX) {
+			report(site, "Path='%s' must be an absolute unix-socket path shorter than %d characters", value,
+			       IDG_UNIX_PATH_MAX);
+			return 0;
+		}
+		if (!(copy = strdup(value)))
+			return -ENOMEM;
+		free(b->path);
+		b->path = copy;
+	} else {
+		report(site, "unknown key '%s' in [Broker %s] (known: Class, Path)", name, b->id);
+	}
+	return 0;
+}
+
+void idg_endpoints_free(struct idg_policy *policy)
+{
+	for (size_t i = 0; i < policy->n_endpoints; i++) {
+		free(policy->endpoints[i].prefixes);
+		free(policy->endpoints[i].ports);
+	}
+	free(policy->endpoints);
+	for (size_t i = 0; i < policy->n_brokers; i++)
+		free(policy->brokers[i].path);
+	free(policy->brokers);
+	policy->endpoints = NULL;
+	policy->brokers = NULL;
+	policy->n_endpoints = policy->n_brokers = 0;
+}
+
+void idg_policy_check_endpoints(const struct idg_policy *policy, struct idg_diags *diags)
+{
+	for (size_t i = 0; i < policy->n_endpoints; i++) {
+		const struct idg_endpoint *e = &policy->endpoints[i];
+
+		if (!e->class_id)
+			(void)idg_diag_add(diags, e->file, e->line, false, "[Endpoint %s] has no Class=", e->id);
+		if (!e->n_ports)
+			(void)idg_diag_add(diags, e->file, e->line, false, "[Endpoint %s] has no Port=", e->id);
+	}
+	for (size_t i = 0; i < policy->n_brokers; i++) {
+		const struct idg_broker *b = &policy->brokers[i];
+
+		if (!b->class_id)
+			(void)idg_diag_add(diags, b->file, b->line, false, "[Broker %s] has no Class=", b->id);
+		if (!b->path)
+			(void)idg_diag_add(diags, b->file, b->line, false, "[Broker %s] has no Path=", b->id);
+		for (size_t j = 0; j < i; j++)
+			if (b->path && policy->brokers[j].path && streq(b->path, policy->brokers[j].path))
+				(void)idg_diag_add(diags, b->file, b->line, false,
+						   "[Broker %s] has the same Path= as [Broker %s] (%s:%u)", b->id,
+						   policy->brokers[j].id, policy->brokers[j].file, policy->brokers[j].line);
+	}
+}
+
+const struct idg_endpoint *idg_policy_endpoint_by_id(const struct idg_policy *policy, uint32_t endpoint_id)
+{
+	for (size_t i = 0; policy && i < policy->n_endpoints; i++)
+		if (policy->endpoints[i].endpoint_id == endpoint_id)
+			return &policy->endpoints[i];
+	return NULL;
+}
+
+const struct idg_broker *idg_policy_broker_by_id(const struct idg_policy *policy, uint32_t broker_id)
+{
+	for (size_t i = 0; policy && i < policy->n_brokers; i++)
+		if (policy->brokers[i].broker_id == broker_id)
+			return &policy->brokers[i];
+	return NULL;
+}
+
+/* ---- the kernel's view ---------------------------------------------------------- */
+
+struct placed {
+	struct idg_prefix prefix;
+	const struct idg_endpoint *endpoint;
+};
+
+static int place(struct placed **list, size_t *n, const struct idg_prefix *prefix, const struct idg_endpoint *e)
+{
+	struct placed *grown = grow(*list, *n, sizeof(**list));
+
+	if (!grown)
+		return -ENOMEM;
+	*list = grown;
+	(*list)[*n].prefix = *prefix;
+	(*list)[(*n)++].endpoint = e;
+	return 0;
+}
+
+void idg_endpoint_table_clear(struct idg_endpoint_table *table)
+{
+	free(table->entries);
+	free(table->port_flags);
+	memset(table, 0, sizeof(*table));
+}
+
+int idg_endpoint_table_build(const struct idg_policy *policy, const struct idg_prefix *local, size_t n_local,
+			     struct idg_endpoint_table *ret, struct idg_diags *diags)
+{
+	struct idg_endpoint_table table = { 0 };
+	struct placed *placed = NULL;
+	size_t n_placed = 0;
+	int r = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	table.port_flags = calloc(IDG_PORT_COUNT, 1);
+	if (!table.port_flags)
+		return -ENOMEM;
+	/* Every (prefix, endpoint) pair the policy asks for. */
+	for (size_t i = 0; i < policy->n_endpoints && r == 0; i++) {
+		const struct idg_endpoint *e = &policy->endpoints[i];
+
+		if (!e->class_id || !e->n_ports)
+			continue;
+		for (size_t k = 0; k < e->n_prefixes && r == 0; k++)
+			r = place(&placed, &n_placed, &e->prefixes[k], e);
+		for (size_t k = 0; (e->local || e->loopback) && k < ARRAY_SIZE(loopback_prefixes) && r == 0; k++)
+			r = place(&placed, &n_placed, &loopback_prefixes[k], e);
+		for (size_t k = 0; e->local && k < n_local && r == 0; k++)
+			r = place(&placed, &n_placed, &local[k], e);
+		for (size_t k = 0; k < e->n_ports; k++)
+			memset(table.port_flags + e->ports[k].lo, 1, (size_t)e->ports[k].hi - e->ports[k].lo + 1u);
+	}
+	/* One entry per distinct prefix, holding the rules of every prefix
+	 * that covers it: the narrowest first, so it wins on the same port. */
+	for (size_t i = 0; i < n_placed && r == 0; i++) {
+		struct idg_endpoint_entry entry = { 0 }, *grown;
+		bool seen = false;
+
+		for (size_t j = 0; j < table.count && !seen; j++)
+			seen = table.entries[j].key.prefixlen == placed[i].prefix.len &&
+			       !memcmp(table.entries[j].key.addr, placed[i].prefix.addr, 16);
+		if (seen)
+			continue;
+		entry.key.prefixlen = placed[i].prefix.len;
+		memcpy(entry.key.addr, placed[i].prefix.addr, 16);
+		for (int len = 128; len >= 0 && r == 0; len--)
+			for (size_t j = 0; j < n_placed && r == 0; j++) {
+				const struct idg_endpoint *e = placed[j].endpoint;
+
+				if (placed[j].prefix.len != len || !prefix_covers(&placed[j].prefix, &placed[i].prefix))
+					continue;
+				for (size_t k = 0; k < e->n_ports && r == 0; k++) {
+					char where[INET6_ADDRSTRLEN + 8];
+					bool dup = false;
+
+					for (size_t m = 0; m < entry.set.count && !dup; m++)
+						dup = entry.set.rules[m].endpoint_id == e->endpoint_id &&
+						      entry.set.rules[m].port_lo == e->ports[k].lo &&
+						      entry.set.rules[m].port_hi == e->ports[k].hi;
+					if (dup)
+						continue;
+					if (entry.set.count == IDG_ENDPOINT_RULES) {
+						idg_prefix_format(&placed[i].prefix, where, sizeof(where));
+						(void)idg_diag_add(diags, e->file, e->line, false,
+								   "more than %d port rules apply to %s; merge ports into ranges",
+								   IDG_ENDPOINT_RULES, where);
+						r = -E2BIG;
+						continue;
+					}
+					entry.set.rules[entry.set.count++] = (struct idg_endpoint_rule){
+						.port_lo = e->ports[k].lo,
+						.port_hi = e->ports[k].hi,
+						.class_id = e->class_id,
+						.endpoint_id = e->endpoint_id,
+					};
+				}
+			}
+		if (r < 0)
+			break;
+		grown = grow(table.entries, table.count, sizeof(*grown));
+		if (!grown) {
+			r = -ENOMEM;
+			break;
+		}
+		table.entries = grown;
+		table.entries[table.count++] = entry;
+	}
+	free(placed);
+	if (r == -E2BIG) {
+		idg_endpoint_table_clear(&table);
+		return 0; /* reported in diags, where the caller looks */
+	}
+	if (r < 0) {
+		idg_endpoint_table_clear(&table);
+		return r;
+	}
+	*ret = table;
+	return 0;
+}
