@@ -67,6 +67,18 @@ static void print_running(struct json_object *reply)
 		     streq(ctl_get_string(reply, "device_source", ""), "udev") ? "udev" : "sysfs (systemd-udevd is not running)",
 		     ctl_get_int(reply, "devices_unclassified", 0),
 		     ctl_get_int(reply, "devices_unclassified", 0) ? " (see 'idguardctl devices')" : "");
+	{
+		struct json_object *gates = NULL, *broker = NULL;
+
+		json_object_object_get_ex(reply, "gates", &gates);
+		if (gates)
+			json_object_object_get_ex(gates, "broker", &broker);
+		(void)printf("network       %lld endpoints; %lld broker sockets%s\n", ctl_get_int(reply, "endpoints", 0),
+			     ctl_get_int(reply, "brokers", 0),
+			     broker && !json_object_get_boolean(broker)
+				     ? " (not enforced: this kernel has no unix-socket connect hook, Linux 6.7+)"
+				     : "");
+	}
 	(void)printf("grants        %lld live\n", ctl_get_int(reply, "grants", 0));
 	print_counters(json_object_object_get(reply, "counters"));
 	(void)printf("records to    %s\n", ctl_get_string(reply, "events_to", "?"));

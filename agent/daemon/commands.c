@@ -124,6 +124,16 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 		add_uint(reply, "devices_unclassified", unclassified);
 	}
 	add_string(reply, "device_source", d->udevd_running ? "udev" : "sysfs");
+	{
+		struct json_object *gates = json_object_new_object();
+
+		json_object_object_add(gates, "device", json_object_new_boolean(1));
+		json_object_object_add(gates, "network", json_object_new_boolean(1));
+		json_object_object_add(gates, "broker", json_object_new_boolean(idg_gate_has_unix_hook(d->gate)));
+		json_object_object_add(reply, "gates", gates);
+	}
+	add_uint(reply, "endpoints", d->policy->n_endpoints);
+	add_uint(reply, "brokers", d->policy->n_brokers);
 	files = json_object_new_array();
 	for (size_t i = 0; i < d->policy->n_files; i++)
 		json_object_array_add(files, json_object_new_string(d->policy->files[i]));

@@ -28,6 +28,7 @@
 #include "token.h"
 
 #define CHECK_INTERVAL_NS (5ull * 1000000000ull)
+#define UPKEEP_INTERVAL_NS (1ull * 1000000000ull) /* exempt units, this host's addresses */
 
 /* Set once stderr is /dev/null (background mode): log lines go to journald. */
 static bool log_to_journal;
@@ -200,6 +201,10 @@ static void on_timer(struct io_watch *watch, uint32_t events)
 		check_gate(d);
 		d->next_check_ns = now + CHECK_INTERVAL_NS;
 	}
+	if (now >= d->next_upkeep_ns && !d->stopping) {
+		daemon_upkeep(d);
+		d->next_upkeep_ns = now + UPKEEP_INTERVAL_NS;
+	}
 	if (d->watchdog_usec && now >= d->next_watchdog_ns) {
 		(void)sd_notify(0, "WATCHDOG=1");
 		d->next_watchdog_ns = now + d->watchdog_usec * 1000 / 2;
@@ -295,6 +300,10 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	r = idg_gate_attach(d->gate, err);
 	if (r < 0)
 		return r;
+	if (!idg_gate_has_unix_hook(d->gate))
+		log_notice("this kernel has no unix-socket connect hook (Linux 6.7+): %s",
+			   d->policy->n_brokers ? "the policy's [Broker] sections are NOT enforced"
+						: "[Broker] sections could not be enforced");
 
 	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epoll_fd < 0)
@@ -377,6 +386,8 @@ static void teardown(struct daemon *d)
 	idg_watchlist_free(d->watches);
 	idg_policy_free(d->policy);
 	idg_exempt_set_clear(&d->exempt);
+	idg_endpoint_table_clear(&d->endpoint_table);
+	free(d->local_addrs);
 	if (d->epoll_fd >= 0)
 		(void)close(d->epoll_fd);
 	if (d->signal_fd >= 0)

@@ -60,6 +60,9 @@ struct daemon {
 	struct idg_watchlist *watches;        /* the policy's Device= entries */
 	struct idg_device_table devices;      /* what udev shows, classified */
 	struct idg_watchlist *kernel_watches; /* both, as the kernel map holds them */
+	struct idg_endpoint_table endpoint_table; /* the network maps' contents */
+	struct idg_prefix *local_addrs;       /* this host's addresses, for Address=local */
+	size_t n_local_addrs;
 	struct udev *udev;
 	struct udev_monitor *udev_monitor;    /* events systemd-udevd has processed */
 	struct udev_monitor *kernel_monitor;  /* raw kernel events, only without systemd-udevd */
@@ -88,6 +91,7 @@ struct daemon {
 	uint64_t next_watchdog_ns;
 	uint64_t next_stats_ns;
 	uint64_t next_check_ns;
+	uint64_t next_upkeep_ns;
 	uint64_t reported[IDG_STAT_COUNT]; /* counters as of the last report */
 	uint64_t journal_failures;
 };
@@ -150,6 +154,15 @@ struct json_object *daemon_token_list(struct daemon *d, const struct ucred *cred
 struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cred, struct json_object *request);
 /* A grant as JSON, for replies. */
 struct json_object *daemon_grant_to_json(const struct idg_grant_info *g);
+
+/* upkeep.c: the network maps, built from a policy (with this host's
+ * addresses now; errors such as too many rules on one address in diags)
+ * and written into the kernel; and, every second, exempt units' cgroups
+ * and this host's addresses followed without a reload. */
+int daemon_network_build(struct daemon *d, const struct idg_policy *policy, struct idg_endpoint_table *ret,
+			 struct idg_diags *diags);
+int daemon_network_apply(struct daemon *d, struct idg_error *err);
+void daemon_upkeep(struct daemon *d);
 
 /* print.c: the CUPS backend's question, for one job (root only). */
 struct json_object *daemon_print_check(struct daemon *d, const struct ucred *cred, struct json_object *request);

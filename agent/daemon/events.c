@@ -31,6 +31,7 @@ void daemon_on_event(const struct idg_event *ev, void *userdata)
 	struct idg_describe_context ctx = {
 		.watches = d->kernel_watches,
 		.devices = &d->devices,
+		.policy = d->policy,
 		.grants = d->grants,
 		.boot_to_realtime_usec = idg_boot_to_realtime_usec(),
 	};

@@ -91,6 +91,8 @@ int daemon_apply_policy(struct daemon *d, struct idg_error *err)
 		return idg_error_errno(err, r, "cannot enumerate devices");
 	r = daemon_sync_kernel_watches(d, err);
 	if (r == 0)
+		r = daemon_network_apply(d, err);
+	if (r == 0)
 		r = idg_gate_sync_exempt(d->gate, d->exempt.ids, d->exempt.count, err);
 	if (r == 0)
 		r = idg_gate_set_config(d->gate, &cfg, err);
@@ -119,6 +121,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	struct idg_policy *policy = NULL, *old_policy;
 	struct idg_watchlist *watches = NULL, *old_watches;
 	struct idg_exempt_set exempt = { 0 }, old_exempt;
+	struct idg_endpoint_table endpoint_table = { 0 }, old_endpoint_table;
 	struct idg_error err;
 	int r;
 
@@ -128,7 +131,9 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	if (r == 0 && diags.errors == 0)
 		r = idg_watchlist_build(policy, &watches, &diags);
 	if (r == 0 && diags.errors == 0)
-		r = idg_exempt_resolve(policy, d->cgroup_root, &exempt, &diags);
+		r = idg_exempt_resolve(policy, d->cgroup_root, d->cgroup_path, &exempt, &diags);
+	if (r == 0 && diags.errors == 0)
+		r = daemon_network_build(d, policy, &endpoint_table, &diags);
 	if (r < 0 && !diags.errors)
 		(void)idg_diag_add(&diags, NULL, 0, false, "%s", strerror(-r));
 	log_diags(&diags);
@@ -145,9 +150,11 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	old_policy = d->policy;
 	old_watches = d->watches;
 	old_exempt = d->exempt;
+	old_endpoint_table = d->endpoint_table;
 	d->policy = policy;
 	d->watches = watches;
 	d->exempt = exempt;
+	d->endpoint_table = endpoint_table;
 	d->policy_warnings = diags.count - diags.errors;
 	if (d->gate) {
 		r = daemon_apply_policy(d, &err);
@@ -157,6 +164,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 			d->policy = old_policy;
 			d->watches = old_watches;
 			d->exempt = old_exempt;
+			d->endpoint_table = old_endpoint_table;
 			if (daemon_apply_policy(d, &err) < 0) {
 				log_error("cannot restore the previous policy in the kernel maps: %s; exiting so a restart applies it",
 					  err.message);
@@ -165,6 +173,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 			idg_policy_free(policy);
 			idg_watchlist_free(watches);
 			idg_exempt_set_clear(&exempt);
+			idg_endpoint_table_clear(&endpoint_table);
 			idg_diags_clear(&diags);
 			return -EIO;
 		}
@@ -172,6 +181,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	idg_policy_free(old_policy);
 	idg_watchlist_free(old_watches);
 	idg_exempt_set_clear(&old_exempt);
+	idg_endpoint_table_clear(&old_endpoint_table);
 	if (announce)
 		daemon_announce_policy(d);
 	if (d->timer_fd >= 0)
@@ -179,11 +189,13 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	policy = NULL;
 	watches = NULL;
 	memset(&exempt, 0, sizeof(exempt));
+	memset(&endpoint_table, 0, sizeof(endpoint_table));
 	r = 0;
 out:
 	idg_policy_free(policy);
 	idg_watchlist_free(watches);
 	idg_exempt_set_clear(&exempt);
+	idg_endpoint_table_clear(&endpoint_table);
 	idg_diags_clear(&diags);
 	return r;
 }

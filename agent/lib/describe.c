@@ -6,8 +6,10 @@
 #include <pwd.h>
 
 #include "devices.h"
+#include "endpoints.h"
 #include "grants.h"
 #include "names.h"
+#include "policy.h"
 #include "util.h"
 #include "watchlist.h"
 
@@ -78,16 +80,54 @@ static void grant_summary(const struct idg_grant_info *g, char *buf, size_t size
 		(void)snprintf(buf, size, "grant %llu: administrator grant, until %s", (unsigned long long)g->id, until);
 }
 
+/* Where a network or broker connection went, for people and fields. */
+struct destination {
+	char name[64];      /* the [Endpoint] or [Broker] name */
+	char address[64];   /* network: the address as people write it */
+	char path[IDG_UNIX_PATH_MAX];
+	char source[300];   /* FILE:LINE of the section */
+};
+
+static void describe_destination(const struct idg_event *ev, const struct idg_describe_context *ctx, const char *comm,
+				 char *what, size_t size, struct destination *dest)
+{
+	const char *class_name = idg_class_name(ev->class_id);
+
+	if (ev->gate == IDG_GATE_NETWORK) {
+		const struct idg_endpoint *e = idg_policy_endpoint_by_id(ctx->policy, ev->device_id);
+
+		idg_address_format(ev->addr, dest->address, sizeof(dest->address));
+		if (e) {
+			(void)snprintf(dest->name, sizeof(dest->name), "%s", e->id);
+			(void)snprintf(dest->source, sizeof(dest->source), "%s:%u", e->file, e->line);
+		}
+		(void)snprintf(what, size, "%s endpoint %s%s%s:%u with %s (pid %u)", class_name, dest->name,
+			       dest->name[0] ? " at " : "", dest->address, ev->port, comm, ev->tgid);
+	} else {
+		const struct idg_broker *b = idg_policy_broker_by_id(ctx->policy, ev->device_id);
+
+		if (b) {
+			(void)snprintf(dest->name, sizeof(dest->name), "%s", b->id);
+			(void)snprintf(dest->path, sizeof(dest->path), "%s", b->path ? b->path : "");
+			(void)snprintf(dest->source, sizeof(dest->source), "%s:%u", b->file, b->line);
+		}
+		(void)snprintf(what, size, "%s broker %s%s%s with %s (pid %u)", class_name, dest->name[0] ? dest->name : "socket",
+			       dest->path[0] ? " at " : "", dest->path, comm, ev->tgid);
+	}
+}
+
 void idg_describe_event(const struct idg_event *ev, const struct idg_describe_context *ctx, struct idg_record *rec)
 {
 	const struct idg_watch_entry *watch = NULL;
 	const struct idg_device *dev = NULL;
+	struct destination dest = { 0 };
 	struct idg_grant_info grant;
 	bool have_grant = false;
 	char user[64], login[64], comm[IDG_COMM_LEN + 1], node[256] = "", device[64], access[32];
 	char subject[160], what[640], reason[256] = "", grant_text[320] = "", repeat[96] = "", when[32];
 	char label[256] = "";
 	const char *class_name = idg_class_name(ev->class_id);
+	const char *verb = ev->gate == IDG_GATE_DEVICE ? "opening" : "connecting to";
 	const char *message_id;
 	int priority;
 
@@ -103,7 +143,7 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 
 	if (ctx->watches)
 		watch = idg_watchlist_by_id(ctx->watches, ev->device_id);
-	if (ctx->devices) {
+	if (ctx->devices && ev->gate == IDG_GATE_DEVICE) {
 		/* By id: the device the kernel matched, even if it left since.
 		 * A node caught by a whole-major or range entry (not yet
 		 * classified) is named by whoever holds that number now. */
@@ -117,10 +157,13 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 		if (dev->nodes[i].dev_type == ev->dev_type && dev->nodes[i].major == ev->major &&
 		    dev->nodes[i].minor == ev->minor && dev->nodes[i].devnode)
 			(void)snprintf(node, sizeof(node), "%s", dev->nodes[i].devnode);
-	if (!node[0] && watch && watch->node && watch->minor_lo == ev->minor && watch->major == ev->major)
-		(void)snprintf(node, sizeof(node), "%s", watch->node);
-	else if (!node[0])
-		(void)idg_node_from_sysfs(ctx->sysfs_dev_dir, ev->dev_type, ev->major, ev->minor, node, sizeof(node));
+	if (ev->gate == IDG_GATE_DEVICE && !node[0]) {
+		if (watch && watch->node && watch->minor_lo == ev->minor && watch->major == ev->major)
+			(void)snprintf(node, sizeof(node), "%s", watch->node);
+		else
+			(void)idg_node_from_sysfs(ctx->sysfs_dev_dir, ev->dev_type, ev->major, ev->minor, node,
+						  sizeof(node));
+	}
 	if (ev->grant_id && ctx->grants && idg_grants_get(ctx->grants, ev->grant_id, &grant) == 0)
 		have_grant = true;
 
@@ -130,8 +173,11 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 	} else {
 		(void)snprintf(subject, sizeof(subject), "%s (uid %u)", user, ev->uid);
 	}
-	(void)snprintf(what, sizeof(what), "%s %s%s%s%s with %s (pid %u)", class_name, node[0] ? node : device,
-		       label[0] ? " (" : "", label, label[0] ? ")" : "", comm, ev->tgid);
+	if (ev->gate == IDG_GATE_NETWORK || ev->gate == IDG_GATE_BROKER)
+		describe_destination(ev, ctx, comm, what, sizeof(what), &dest);
+	else
+		(void)snprintf(what, sizeof(what), "%s %s%s%s%s with %s (pid %u)", class_name, node[0] ? node : device,
+			       label[0] ? " (" : "", label, label[0] ? ")" : "", comm, ev->tgid);
 
 	switch (ev->reason) {
 	case IDG_REASON_GRANT_EXPIRED:
@@ -175,20 +221,34 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 	}
 	idg_record_init(rec, message_id, priority);
 	if (ev->verdict == IDG_VERDICT_DENIED)
-		idg_record_add(rec, "MESSAGE", "Refused %s opening %s%s: %s", subject, what, repeat, reason);
+		idg_record_add(rec, "MESSAGE", "Refused %s %s %s%s: %s", subject, verb, what, repeat, reason);
 	else if (ev->verdict == IDG_VERDICT_AUDITED)
-		idg_record_add(rec, "MESSAGE", "Audit only: allowed %s opening %s%s although it would be refused: %s",
-			       subject, what, repeat, reason);
+		idg_record_add(rec, "MESSAGE", "Audit only: allowed %s %s %s%s although it would be refused: %s",
+			       subject, verb, what, repeat, reason);
 	else
-		idg_record_add(rec, "MESSAGE", "Allowed %s opening %s%s under %s", subject, what, repeat, grant_text);
+		idg_record_add(rec, "MESSAGE", "Allowed %s %s %s%s under %s", subject, verb, what, repeat, grant_text);
 
 	idg_record_add(rec, "OBJECT_PID", "%u", ev->tgid);
 	idg_record_add(rec, "IDGUARD_EVENT", "%s", ev->kind == IDG_EVENT_REPEAT ? "repeat" : "access");
-	idg_record_add(rec, "IDGUARD_GATE", "device");
+	idg_record_add(rec, "IDGUARD_GATE", "%s", ev->gate == IDG_GATE_NETWORK ? "network"
+						 : ev->gate == IDG_GATE_BROKER ? "broker" : "device");
 	idg_record_add(rec, "IDGUARD_VERDICT", "%s", idg_verdict_name(ev->verdict));
 	idg_record_add(rec, "IDGUARD_REASON", "%s", idg_reason_name(ev->reason));
 	idg_record_add(rec, "IDGUARD_CLASS", "%s", class_name);
-	idg_record_add(rec, "IDGUARD_DEVICE", "%s", device);
+	if (ev->gate == IDG_GATE_NETWORK) {
+		idg_record_add(rec, "IDGUARD_ADDRESS", "%s", dest.address);
+		idg_record_add(rec, "IDGUARD_PORT", "%u", ev->port);
+		idg_record_add(rec, "IDGUARD_FAMILY", "%s", ev->family == 10 ? "ipv6" : "ipv4");
+		if (dest.name[0])
+			idg_record_add(rec, "IDGUARD_ENDPOINT", "%s", dest.name);
+	} else if (ev->gate == IDG_GATE_BROKER) {
+		if (dest.name[0])
+			idg_record_add(rec, "IDGUARD_BROKER", "%s", dest.name);
+		if (dest.path[0])
+			idg_record_add(rec, "IDGUARD_SOCKET_PATH", "%s", dest.path);
+	} else {
+		idg_record_add(rec, "IDGUARD_DEVICE", "%s", device);
+	}
 	if (node[0])
 		idg_record_add(rec, "IDGUARD_NODE", "%s", node);
 	if (dev) {
@@ -204,9 +264,11 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 		if (dev->bus_path)
 			idg_record_add(rec, "IDGUARD_BUS_PATH", "%s", dev->bus_path);
 	}
-	if (dev && dev->device_id == ev->device_id)
+	if (dest.source[0])
+		idg_record_add(rec, "IDGUARD_POLICY_SOURCE", "%s", dest.source);
+	else if (dev && dev->device_id == ev->device_id)
 		idg_record_add(rec, "IDGUARD_POLICY_SOURCE", "%s", dev->matched_by);
-	else if (watch)
+	else if (watch && ev->gate == IDG_GATE_DEVICE)
 		idg_record_add(rec, "IDGUARD_POLICY_SOURCE", "%s", watch->source);
 	idg_record_add(rec, "IDGUARD_ACCESS", "%s", access);
 	idg_record_add(rec, "IDGUARD_PID", "%u", ev->tgid);

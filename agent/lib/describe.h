@@ -16,10 +16,12 @@
 struct idg_watchlist;
 struct idg_grants;
 struct idg_device_table;
+struct idg_policy;
 
 struct idg_describe_context {
 	const struct idg_watchlist *watches; /* what the kernel map holds; may be NULL */
 	const struct idg_device_table *devices; /* from udev; may be NULL */
+	const struct idg_policy *policy;     /* names endpoints and brokers; may be NULL */
 	struct idg_grants *grants;           /* may be NULL */
 	/* CLOCK_REALTIME minus CLOCK_BOOTTIME, in µs, to date kernel records. */
 	int64_t boot_to_realtime_usec;

@@ -429,6 +429,29 @@ void idg_policy_check_endpoints(const struct idg_policy *policy, struct idg_diag
 	}
 }
 
+void idg_endpoint_format(const struct idg_endpoint *e, FILE *out)
+{
+	char text[INET6_ADDRSTRLEN + 8];
+
+	(void)fprintf(out, "\n[Endpoint %s]  ; %s:%u\nClass=%s\nAddress=", e->id, e->file, e->line,
+		      idg_class_name(e->class_id));
+	if (e->local)
+		(void)fprintf(out, "local ");
+	if (e->loopback)
+		(void)fprintf(out, "loopback ");
+	for (size_t i = 0; i < e->n_prefixes; i++) {
+		idg_prefix_format(&e->prefixes[i], text, sizeof(text));
+		(void)fprintf(out, "%s ", text);
+	}
+	(void)fprintf(out, "\nPort=");
+	for (size_t i = 0; i < e->n_ports; i++)
+		if (e->ports[i].lo == e->ports[i].hi)
+			(void)fprintf(out, "%u ", e->ports[i].lo);
+		else
+			(void)fprintf(out, "%u-%u ", e->ports[i].lo, e->ports[i].hi);
+	(void)fputc('\n', out);
+}
+
 const struct idg_endpoint *idg_policy_endpoint_by_id(const struct idg_policy *policy, uint32_t endpoint_id)
 {
 	for (size_t i = 0; policy && i < policy->n_endpoints; i++)
@@ -487,8 +510,8 @@ int idg_endpoint_table_build(const struct idg_policy *policy, const struct idg_p
 	for (size_t i = 0; i < policy->n_endpoints && r == 0; i++) {
 		const struct idg_endpoint *e = &policy->endpoints[i];
 
-		if (!e->class_id || !e->n_ports)
-			continue;
+		if (!e->class_id || !e->n_ports || (!e->n_prefixes && !e->local && !e->loopback))
+			continue; /* watches nothing (yet) */
 		for (size_t k = 0; k < e->n_prefixes && r == 0; k++)
 			r = place(&placed, &n_placed, &e->prefixes[k], e);
 		for (size_t k = 0; (e->local || e->loopback) && k < ARRAY_SIZE(loopback_prefixes) && r == 0; k++)

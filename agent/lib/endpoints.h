@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "diag.h"
 #include "idguard.h"
@@ -73,6 +74,9 @@ int idg_broker_key(struct idg_broker *broker, const char *name, const char *valu
 void idg_endpoints_free(struct idg_policy *policy);
 /* After merging: every endpoint and broker has a class, ports, a path. */
 void idg_policy_check_endpoints(const struct idg_policy *policy, struct idg_diags *diags);
+
+/* An [Endpoint] section as INI, for policy show. */
+void idg_endpoint_format(const struct idg_endpoint *endpoint, FILE *out);
 
 /* "192.168.1.0/24", "fd00::/8", "10.0.0.7" (a /32), "::1". -EINVAL. */
 int idg_prefix_parse(const char *text, struct idg_prefix *ret);

@@ -96,8 +96,8 @@ static int resolve_unit(const char *root, const char *unit, struct idg_exempt_se
 	return 0;
 }
 
-int idg_exempt_resolve(const struct idg_policy *policy, const char *cgroup_root, struct idg_exempt_set *ret,
-		       struct idg_diags *diags)
+int idg_exempt_resolve(const struct idg_policy *policy, const char *cgroup_root, const char *units_root,
+		       struct idg_exempt_set *ret, struct idg_diags *diags)
 {
 	struct idg_exempt_set set = { 0 };
 	int r;
@@ -107,12 +107,12 @@ int idg_exempt_resolve(const struct idg_policy *policy, const char *cgroup_root,
 		int found = 0;
 
 		if (e->is_unit) {
-			r = resolve_unit(cgroup_root, e->name, &set, &found);
+			r = resolve_unit(units_root, e->name, &set, &found);
 			if (r < 0)
 				goto fail;
 			if (!found)
 				r = idg_diag_add(diags, e->file, e->line, true,
-						 "unit %s has no cgroup now (not running?); it is exempt once it runs and the policy is reloaded",
+						 "unit %s is not running now; it is exempt from when it starts",
 						 e->name);
 		} else {
 			char path[PATH_MAX];
@@ -134,6 +134,21 @@ int idg_exempt_resolve(const struct idg_policy *policy, const char *cgroup_root,
 fail:
 	idg_exempt_set_clear(&set);
 	return r;
+}
+
+bool idg_exempt_set_equal(const struct idg_exempt_set *a, const struct idg_exempt_set *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->count && !found; j++)
+			found = a->ids[i] == b->ids[j];
+		if (!found)
+			return false;
+	}
+	return true;
 }
 
 void idg_exempt_set_clear(struct idg_exempt_set *set)

@@ -60,6 +60,7 @@ struct idg_gate {
 	/* What major_rules holds, once this daemon has written all of it: a
 	 * sync after a hotplug then writes only the slots that change. */
 	struct idg_major_rule *rules_written;
+	uint8_t *ports_written; /* likewise for port_flags */
 };
 
 static const char *const pinned_maps[] = {
@@ -347,6 +348,7 @@ void idg_gate_close(struct idg_gate *gate)
 		bpf_link__destroy(gate->links[which]);
 	gate__destroy(gate->skel);
 	free(gate->rules_written);
+	free(gate->ports_written);
 	free(gate);
 }
 
@@ -433,7 +435,7 @@ static int delete_unwanted(int map_fd, size_t key_size, const void *wanted, size
 			   int (*compare)(const void *, const void *))
 {
 	_cleanup_free_ unsigned char *stale = NULL;
-	unsigned char key[64], next[64];
+	unsigned char key[128], next[128]; /* the largest key: a unix-socket path */
 	size_t n_stale = 0, allocated = 0;
 	void *prev = NULL;
 
@@ -546,6 +548,79 @@ int idg_gate_sync_watches(struct idg_gate *gate, const struct idg_watchlist *lis
 out:
 	free(ranges.keys);
 	return r;
+}
+
+static int compare_endpoint_keys(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct idg_endpoint_key));
+}
+
+static int compare_broker_keys(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct idg_broker_key));
+}
+
+int idg_gate_sync_endpoints(struct idg_gate *gate, const struct idg_endpoint_entry *entries, size_t n,
+			    const uint8_t *port_flags, struct idg_error *err)
+{
+	_cleanup_free_ struct idg_endpoint_key *keys = calloc(n ? n : 1, sizeof(*keys));
+	int map_fd = bpf_map__fd(gate->skel->maps.endpoints);
+	int ports_fd = bpf_map__fd(gate->skel->maps.port_flags);
+	int r;
+
+	if (!keys)
+		return idg_error_set(err, -ENOMEM, "out of memory");
+	/* Rules first, then the ports that lead to them; removals last. */
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_map_update_elem(map_fd, &entries[i].key, &entries[i].set, BPF_ANY) < 0)
+			return idg_error_errno(err, -errno, "cannot write the network endpoints");
+		keys[i] = entries[i].key;
+	}
+	for (__u32 port = 0; port < IDG_PORT_COUNT; port++) {
+		__u8 current;
+
+		if (gate->ports_written) {
+			if (gate->ports_written[port] == port_flags[port])
+				continue;
+		} else if (bpf_map_lookup_elem(ports_fd, &port, &current) == 0 && current == port_flags[port]) {
+			continue;
+		}
+		if (bpf_map_update_elem(ports_fd, &port, &port_flags[port], BPF_ANY) < 0) {
+			free(gate->ports_written);
+			gate->ports_written = NULL;
+			return idg_error_errno(err, -errno, "cannot write the endpoint ports");
+		}
+		if (gate->ports_written)
+			gate->ports_written[port] = port_flags[port];
+	}
+	if (!gate->ports_written && (gate->ports_written = malloc(IDG_PORT_COUNT)))
+		memcpy(gate->ports_written, port_flags, IDG_PORT_COUNT);
+	qsort(keys, n, sizeof(*keys), compare_endpoint_keys);
+	r = delete_unwanted(map_fd, sizeof(*keys), keys, n, compare_endpoint_keys);
+	if (r < 0)
+		return idg_error_errno(err, r, "cannot remove stale network endpoints");
+	return 0;
+}
+
+int idg_gate_sync_brokers(struct idg_gate *gate, const struct idg_broker_key *keys, const struct idg_watch *values,
+			  size_t n, struct idg_error *err)
+{
+	_cleanup_free_ struct idg_broker_key *sorted = calloc(n ? n : 1, sizeof(*sorted));
+	int map_fd = bpf_map__fd(gate->skel->maps.brokers);
+	int r;
+
+	if (!sorted)
+		return idg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_map_update_elem(map_fd, &keys[i], &values[i], BPF_ANY) < 0)
+			return idg_error_errno(err, -errno, "cannot write the broker sockets");
+		sorted[i] = keys[i];
+	}
+	qsort(sorted, n, sizeof(*sorted), compare_broker_keys);
+	r = delete_unwanted(map_fd, sizeof(*sorted), sorted, n, compare_broker_keys);
+	if (r < 0)
+		return idg_error_errno(err, r, "cannot remove stale broker sockets");
+	return 0;
 }
 
 static int compare_u64(const void *a, const void *b)

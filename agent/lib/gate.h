@@ -62,6 +62,14 @@ int idg_gate_set_config(struct idg_gate *gate, const struct idg_config *config, 
 /* Makes the watched-device maps say exactly what list says: adds and
  * updates first, then removes what is no longer listed. */
 int idg_gate_sync_watches(struct idg_gate *gate, const struct idg_watchlist *list, struct idg_error *err);
+/* Makes the network maps hold exactly entries[0..n) and port_flags
+ * (IDG_PORT_COUNT bytes), adding before removing. */
+struct idg_endpoint_entry;
+int idg_gate_sync_endpoints(struct idg_gate *gate, const struct idg_endpoint_entry *entries, size_t n,
+			    const uint8_t *port_flags, struct idg_error *err);
+/* Makes the broker map hold exactly keys[i] -> values[i]. */
+int idg_gate_sync_brokers(struct idg_gate *gate, const struct idg_broker_key *keys, const struct idg_watch *values,
+			  size_t n, struct idg_error *err);
 /* Makes the exempt-cgroup map hold exactly ids[0..n). */
 int idg_gate_sync_exempt(struct idg_gate *gate, const uint64_t *ids, size_t n, struct idg_error *err);
 /* Sets (value != NULL) or removes (value == NULL) one grant entry. */

@@ -389,6 +389,23 @@ void idg_policy_check_matches(const struct idg_policy *policy, struct idg_diags 
 
 static int add_exempt(struct parser *p, bool is_unit, const char *value)
 {
+	/* Unit= takes several names on a line, as systemd's lists do. */
+	if (is_unit && value[strcspn(value, " \t")]) {
+		char word[MAX_LINE + 1];
+
+		for (const char *w = value + strspn(value, " \t"); *w; w += strspn(w, " \t")) {
+			size_t len = strcspn(w, " \t");
+			int r;
+
+			memcpy(word, w, len);
+			word[len] = '\0';
+			w += len;
+			r = add_exempt(p, true, word);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
 	struct idg_policy *policy = p->policy;
 	struct idg_policy_exempt *exempt;
 	char *name;
@@ -857,6 +874,12 @@ void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
 			(void)fprintf(out, "%s  ; %s:%u\n", buf, rule->file, rule->line);
 		}
 	}
+	for (size_t i = 0; i < policy->n_endpoints; i++)
+		idg_endpoint_format(&policy->endpoints[i], out);
+	for (size_t i = 0; i < policy->n_brokers; i++)
+		(void)fprintf(out, "\n[Broker %s]  ; %s:%u\nClass=%s\nPath=%s\n", policy->brokers[i].id,
+			      policy->brokers[i].file, policy->brokers[i].line, idg_class_name(policy->brokers[i].class_id),
+			      policy->brokers[i].path ? policy->brokers[i].path : "");
 	(void)fprintf(out, "\n[Exempt]\n");
 	for (size_t i = 0; i < policy->n_exempt; i++)
 		(void)fprintf(out, "%s=%s  ; %s:%u\n", policy->exempt[i].is_unit ? "Unit" : "CGroup",

@@ -50,7 +50,7 @@ static void resolve(struct resolved *res, const char *root, const char *text)
 	assert_non_null(res->policy);
 	assert_int_equal(idg_policy_parse_string(res->policy, "exempt.conf", text, &res->diags), 0);
 	assert_int_equal(res->diags.count, 0);
-	assert_int_equal(idg_exempt_resolve(res->policy, root, &res->set, &res->diags), 0);
+	assert_int_equal(idg_exempt_resolve(res->policy, root, root, &res->set, &res->diags), 0);
 }
 
 static void resolved_free(struct resolved *res)
