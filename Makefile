@@ -179,6 +179,8 @@ install: all
 	install -m 0755 $(BUILD)/idguardctl $(DESTDIR)$(PREFIX)/bin/idguardctl
 	install -d $(DESTDIR)$(PREFIX)/lib/cups/backend
 	install -m 0700 $(BUILD)/idguard-backend $(DESTDIR)$(PREFIX)/lib/cups/backend/idguard
+	install -d $(DESTDIR)$(PREFIX)/share/idguard/cups
+	install -m 0644 packaging/cupsd-idguard-policy.conf $(DESTDIR)$(PREFIX)/share/idguard/cups/idguard-policy.conf
 	install -d $(DESTDIR)$(PREFIX)/share/idguard/policy.d $(DESTDIR)$(SYSCONFDIR)/idguard/policy.d
 	install -m 0644 policy/*.conf $(DESTDIR)$(PREFIX)/share/idguard/policy.d/
 	install -d $(DESTDIR)/lib/systemd/system

@@ -393,6 +393,12 @@ static int add_exempt(struct parser *p, bool is_unit, const char *value)
 	if (is_unit && value[strcspn(value, " \t")]) {
 		char word[MAX_LINE + 1];
 
+		if (strchr(value, '#')) {
+			report(p, "Unit='%s': '#' starts a comment only at the start of a line (';' after a blank ends a value)",
+			       value);
+			return 0;
+		}
+
 		for (const char *w = value + strspn(value, " \t"); *w; w += strspn(w, " \t")) {
 			size_t len = strcspn(w, " \t");
 			int r;

@@ -156,11 +156,9 @@ static void test_missing_is_warning(void **state)
 		assert_int_equal(res.diags.items[i].line, i + 2);
 	}
 	assert_string_equal(res.diags.items[0].message,
-			    "unit missing.service has no cgroup now (not running?); it is exempt once it runs and the "
-			    "policy is reloaded");
+			    "unit missing.service is not running now; it is exempt from when it starts");
 	assert_string_equal(res.diags.items[1].message,
-			    "unit cups@*.service has no cgroup now (not running?); it is exempt once it runs and the "
-			    "policy is reloaded");
+			    "unit cups@*.service is not running now; it is exempt from when it starts");
 	assert_true(asprintf(&message, "cgroup %s/x/z does not exist now: No such file or directory", root) > 0);
 	assert_string_equal(res.diags.items[3].message, message);
 	free(message);
