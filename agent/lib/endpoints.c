@@ -137,9 +137,13 @@ static bool prefix_covers(const struct idg_prefix *outer, const struct idg_prefi
 	return true;
 }
 
+/* Loopback, and the unspecified addresses: Linux takes a connect() to
+ * 0.0.0.0 or :: as one to this host, so they reach loopback services too. */
 static const struct idg_prefix loopback_prefixes[] = {
 	{ .addr = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 0 }, .len = 104 },
 	{ .addr = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, .len = 128 },
+	{ .addr = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0 }, .len = 128 },
+	{ .addr = { 0 }, .len = 128 },
 };
 
 int idg_local_addresses(struct idg_prefix **ret, size_t *n)

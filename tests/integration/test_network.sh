@@ -109,8 +109,9 @@ t_network_other_ports_untouched_and_mapped_ipv6_is_the_same_address() {
 	wait_until 5 grep -q hello "$T/sink.out" || fail "the unlisted port did not get the data"
 	assert_eq "$(count_records $MSG_DENIED IDGUARD_PORT="$port")" 0 "no record for an unlisted port"
 
-	# saned's port, by IPv4, IPv4-mapped IPv6, and another loopback address.
-	for addr in 127.0.0.1 ::ffff:127.0.0.1 127.0.0.2; do
+	# saned's port, by IPv4, IPv4-mapped IPv6, another loopback address, and
+	# 0.0.0.0 (which connect() takes as this host).
+	for addr in 127.0.0.1 ::ffff:127.0.0.1 127.0.0.2 0.0.0.0; do
 		out=$(as_clerk idgt-alice bash -c "echo >/dev/tcp/$addr/$SANED_PORT" 2>&1) && fail "connection to $addr:$SANED_PORT allowed"
 		assert_match "$out" "Operation not permitted" "connect to $addr:$SANED_PORT"
 	done

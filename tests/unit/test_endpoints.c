@@ -4,7 +4,7 @@
  * back (IPv4 kept as IPv4-mapped IPv6, host bits cleared), and the table the
  * kernel maps hold: one entry per distinct prefix with the rules of every
  * prefix covering it, the narrowest first; Address=local and loopback
- * expanded; endpoints without addresses watching nothing; the ports any
+ * expanded (with 0.0.0.0 and ::, which connect() takes as this host); endpoints without addresses watching nothing; the ports any
  * rule lists flagged; too many rules on one address refused at the
  * endpoint's file:line.
  */
@@ -83,8 +83,11 @@ static void test_table_inherits_wider_rules(void **state)
 	assert_int_equal(idg_prefix_parse("192.168.10.20", &local), 0);
 	assert_int_equal(idg_endpoint_table_build(policy, &local, 1, &t, &diags), 0);
 	assert_int_equal(diags.count, 0);
-	/* 127/8, ::1, the local 192.168.10.20 (also "one"), the copier /24. */
-	assert_int_equal(t.count, 4);
+	/* 127/8, ::1, 0.0.0.0, ::, the local 192.168.10.20 (also "one"), the
+	 * copier /24. */
+	assert_int_equal(t.count, 6);
+	assert_int_equal(entry_for(&t, "0.0.0.0")->set.count, 1);
+	assert_int_equal(entry_for(&t, "::")->set.count, 1);
 	e = entry_for(&t, "127.0.0.0/8");
 	assert_int_equal(e->set.count, 1);
 	assert_int_equal(e->set.rules[0].port_lo, 6566);
