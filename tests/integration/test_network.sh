@@ -48,6 +48,14 @@ scan_as_clerk() {
 		-x 20 -y 20 >"$T/scan.png" 2>"$T/scan.err"
 }
 
+# start_sink PORT FILE: a loopback listener (tcp_sink) that keeps what it gets.
+start_sink() {
+	"$BUILD/helpers/tcp_sink" "$1" "$2" >"$T/sink.port" 2>&1 &
+	SINK_PID=$!
+	wait_until 5 grep -q listening "$T/sink.port" || fail "tcp_sink did not listen on $1: $(cat "$T/sink.port")"
+	SINK_PORT=$(awk '/listening/ { print $2 }' "$T/sink.port")
+}
+
 is_png() {
 	[ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '211PNG' ]
 }
@@ -99,10 +107,8 @@ t_network_other_ports_untouched_and_mapped_ipv6_is_the_same_address() {
 	start_daemon
 	trap 'stop_saned; [ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null; cleanup_env' EXIT
 	start_saned
-	"$BUILD/helpers/tcp_sink" 0 "$T/sink.out" >"$T/sink.port" 2>&1 &
-	SINK_PID=$!
-	wait_until 5 grep -q listening "$T/sink.port" || fail "tcp_sink did not start"
-	port=$(awk '/listening/ { print $2 }' "$T/sink.port")
+	start_sink 47631 "$T/sink.out"
+	port=$SINK_PORT
 
 	# A port no endpoint lists: untouched, no record.
 	as_clerk idgt-alice bash -c "echo hello >/dev/tcp/127.0.0.1/$port" || fail "connection to an unlisted port refused"
@@ -118,6 +124,19 @@ t_network_other_ports_untouched_and_mapped_ipv6_is_the_same_address() {
 	wait_records 1 $MSG_DENIED IDGUARD_GATE=network IDGUARD_FAMILY=ipv6
 	assert_eq "$(network_record $MSG_DENIED IDGUARD_ADDRESS IDGUARD_FAMILY=ipv6)" 127.0.0.1 "mapped address recorded as IPv4"
 	wait_records 1 $MSG_DENIED IDGUARD_GATE=network IDGUARD_ADDRESS=127.0.0.2
+
+	# A copier the site lists (here on loopback): its eSCL port is gated,
+	# the same port on an address not listed is not (nothing listens
+	# there, so the kernel says "Connection refused", not EPERM).
+	printf '[Endpoint copier-scan]\nAddress=127.0.0.5\n' >"$T/policy/60-site.conf"
+	ctl reload >/dev/null || fail "reload"
+	out=$(as_clerk idgt-alice bash -c "echo >/dev/tcp/127.0.0.5/8080" 2>&1) && fail "listed copier reached"
+	assert_match "$out" "Operation not permitted" "listed copier"
+	wait_records 1 $MSG_DENIED IDGUARD_GATE=network IDGUARD_ADDRESS=127.0.0.5
+	assert_eq "$(network_record $MSG_DENIED IDGUARD_ENDPOINT IDGUARD_ADDRESS=127.0.0.5)" copier-scan "copier record"
+	out=$(as_clerk idgt-alice bash -c "echo >/dev/tcp/127.0.0.6/8080" 2>&1) && fail "nothing listens on 127.0.0.6:8080"
+	assert_match "$out" "Connection refused" "an address not listed is untouched"
+	assert_eq "$(count_records $MSG_DENIED IDGUARD_ADDRESS=127.0.0.6)" 0 "no record for an address not listed"
 }
 
 t_network_exempt_unit_stays_exempt_across_restarts() {
@@ -170,4 +189,23 @@ t_network_broker_socket_gated_where_the_kernel_has_the_hook() {
 	# With a grant of its class: through.
 	ctl grant add --user idgt-alice --class scanner --minutes 5 >/dev/null || fail "grant add"
 	as_clerk idgt-alice "$IDGUARDCTL" --socket "$SOCK" status >/dev/null || fail "clerk with a grant still refused"
+}
+
+# ipp-usb shares a USB scanner on a loopback port from 60000 up; a stand-in
+# listener there is what a scanning program (sane-airscan) would reach.
+t_network_ipp_usb_ports_need_a_scanner_grant() {
+	local out
+	setup_network
+	start_daemon
+	trap '[ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null; cleanup_env' EXIT
+	start_sink 60631 "$T/escl.out"
+	out=$(as_clerk idgt-alice bash -c "echo GET /eSCL/ScannerStatus >/dev/tcp/127.0.0.1/60631" 2>&1) &&
+		fail "a clerk reached the ipp-usb port without a grant"
+	assert_match "$out" "Operation not permitted" "refused"
+	wait_records 1 $MSG_DENIED IDGUARD_GATE=network IDGUARD_PORT=60631
+	assert_eq "$(network_record $MSG_DENIED IDGUARD_ENDPOINT IDGUARD_PORT=60631)" ipp-usb "IDGUARD_ENDPOINT"
+	ctl grant add --user idgt-alice --class scanner --minutes 5 >/dev/null || fail "grant add"
+	as_clerk idgt-alice bash -c "echo GET /eSCL/ScannerStatus >/dev/tcp/127.0.0.1/60631" ||
+		fail "a clerk with a scanner grant was refused"
+	wait_until 5 grep -q eSCL "$T/escl.out" || fail "the request did not arrive"
 }
