@@ -75,6 +75,7 @@ static int load(const char *const *dirs, size_t n_dirs, char **files, int n_file
 	}
 	idg_policy_check_purposes(policy, diags);
 	idg_policy_check_matches(policy, diags);
+	idg_policy_check_endpoints(policy, diags);
 	*ret = policy;
 	return 0;
 }
@@ -151,6 +152,18 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 	}
 	if (r == 0 && diags.errors == 0)
 		r = idg_watchlist_build(policy, &watches, &diags);
+	if (r == 0 && diags.errors == 0) {
+		/* What the daemon would write for the network gate, with this
+		 * machine's addresses: finds too many rules on one address. */
+		struct idg_endpoint_table table;
+		struct idg_prefix *local = NULL;
+		size_t n_local = 0;
+
+		(void)idg_local_addresses(&local, &n_local);
+		r = idg_endpoint_table_build(policy, local, n_local, &table, &diags);
+		idg_endpoint_table_clear(&table);
+		free(local);
+	}
 	if (r < 0) {
 		(void)fprintf(stderr, "idguardctl policy: %s\n", strerror(-r));
 		exit_code = CTL_EXIT_FAILED;
@@ -236,6 +249,51 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 				json_object_array_add(matches, m);
 			}
 			json_object_object_add(obj, "matches", matches);
+		}
+		{
+			struct json_object *endpoints = json_object_new_array(), *brokers = json_object_new_array();
+
+			for (size_t i = 0; i < policy->n_endpoints; i++) {
+				const struct idg_endpoint *e = &policy->endpoints[i];
+				struct json_object *eo = json_object_new_object(), *addrs = json_object_new_array();
+				struct json_object *ports = json_object_new_array();
+
+				json_object_object_add(eo, "name", json_object_new_string(e->id));
+				json_object_object_add(eo, "class", json_object_new_string(idg_class_name(e->class_id)));
+				if (e->local)
+					json_object_array_add(addrs, json_object_new_string("local"));
+				if (e->loopback)
+					json_object_array_add(addrs, json_object_new_string("loopback"));
+				for (size_t k = 0; k < e->n_prefixes; k++) {
+					idg_prefix_format(&e->prefixes[k], spec, sizeof(spec));
+					json_object_array_add(addrs, json_object_new_string(spec));
+				}
+				for (size_t k = 0; k < e->n_ports; k++) {
+					struct json_object *range = json_object_new_object();
+
+					json_object_object_add(range, "first", json_object_new_int(e->ports[k].lo));
+					json_object_object_add(range, "last", json_object_new_int(e->ports[k].hi));
+					json_object_array_add(ports, range);
+				}
+				json_object_object_add(eo, "addresses", addrs);
+				json_object_object_add(eo, "ports", ports);
+				(void)snprintf(spec, sizeof(spec), "%s:%u", e->file, e->line);
+				json_object_object_add(eo, "source", json_object_new_string(spec));
+				json_object_array_add(endpoints, eo);
+			}
+			for (size_t i = 0; i < policy->n_brokers; i++) {
+				const struct idg_broker *b = &policy->brokers[i];
+				struct json_object *bo = json_object_new_object();
+
+				json_object_object_add(bo, "name", json_object_new_string(b->id));
+				json_object_object_add(bo, "class", json_object_new_string(idg_class_name(b->class_id)));
+				json_object_object_add(bo, "path", json_object_new_string(b->path ? b->path : ""));
+				(void)snprintf(spec, sizeof(spec), "%s:%u", b->file, b->line);
+				json_object_object_add(bo, "source", json_object_new_string(spec));
+				json_object_array_add(brokers, bo);
+			}
+			json_object_object_add(obj, "endpoints", endpoints);
+			json_object_object_add(obj, "brokers", brokers);
 		}
 		for (size_t i = 0; i < policy->n_exempt; i++) {
 			struct json_object *e = json_object_new_object();

@@ -48,8 +48,14 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 	const char *shown_title = withheld ? "(withheld: it looks like a resident ID number)" : title;
 	int priority = streq(verdict, "denied") ? LOG_WARNING : streq(verdict, "audited") ? LOG_NOTICE : LOG_INFO;
 
-	(void)snprintf(what, sizeof(what), "job %s \"%s\" of %s (uid %u) on printer queue %s", job, shown_title, user,
-		       uid, queue);
+	char who[64];
+
+	if (uid == (uint32_t)-1)
+		(void)snprintf(who, sizeof(who), "no local account");
+	else
+		(void)snprintf(who, sizeof(who), "uid %u", uid);
+	(void)snprintf(what, sizeof(what), "job %s \"%s\" of %s (%s) on printer queue %s", job, shown_title, user, who,
+		       queue);
 	if (grant && streq(grant->source, "token"))
 		(void)snprintf(grant_text, sizeof(grant_text), "grant %llu: token %s for %s, ref %s, approved by %s",
 			       (unsigned long long)grant->id, grant->token_id, grant->purpose, grant->ref, grant->approver);
@@ -77,7 +83,8 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 	idg_record_add(&rec, "IDGUARD_PRINT_TITLE", "%s", shown_title);
 	if (withheld)
 		idg_record_add(&rec, "IDGUARD_WITHHELD", "title");
-	idg_record_add(&rec, "IDGUARD_UID", "%u", uid);
+	if (uid != (uint32_t)-1)
+		idg_record_add(&rec, "IDGUARD_UID", "%u", uid);
 	idg_record_add(&rec, "IDGUARD_USER", "%s", user);
 	idg_record_add(&rec, "IDGUARD_COUNT", "1");
 	if (grant) {

@@ -26,7 +26,8 @@ int daemon_network_build(struct daemon *d, const struct idg_policy *policy, stru
 		n_local = 0;
 	}
 	r = idg_endpoint_table_build(policy, local, n_local, ret, diags);
-	if (r == 0) {
+	/* Kept only when they could be used, so a failed change is retried. */
+	if (r == 0 && diags->errors == 0) {
 		free(d->local_addrs);
 		d->local_addrs = local;
 		d->n_local_addrs = n_local;

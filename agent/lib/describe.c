@@ -101,8 +101,12 @@ static void describe_destination(const struct idg_event *ev, const struct idg_de
 			(void)snprintf(dest->name, sizeof(dest->name), "%s", e->id);
 			(void)snprintf(dest->source, sizeof(dest->source), "%s:%u", e->file, e->line);
 		}
-		(void)snprintf(what, size, "%s endpoint %s%s%s:%u with %s (pid %u)", class_name, dest->name,
-			       dest->name[0] ? " at " : "", dest->address, ev->port, comm, ev->tgid);
+		/* [fd00::5]:443, as URLs write an IPv6 address with a port. */
+		bool v6 = strchr(dest->address, ':') != NULL;
+
+		(void)snprintf(what, size, "%s endpoint %s%s%s%s%s:%u with %s (pid %u)", class_name, dest->name,
+			       dest->name[0] ? " at " : "", v6 ? "[" : "", dest->address, v6 ? "]" : "", ev->port, comm,
+			       ev->tgid);
 	} else {
 		const struct idg_broker *b = idg_policy_broker_by_id(ctx->policy, ev->device_id);
 
@@ -270,7 +274,8 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 		idg_record_add(rec, "IDGUARD_POLICY_SOURCE", "%s", dev->matched_by);
 	else if (watch && ev->gate == IDG_GATE_DEVICE)
 		idg_record_add(rec, "IDGUARD_POLICY_SOURCE", "%s", watch->source);
-	idg_record_add(rec, "IDGUARD_ACCESS", "%s", access);
+	if (ev->gate == IDG_GATE_DEVICE)
+		idg_record_add(rec, "IDGUARD_ACCESS", "%s", access);
 	idg_record_add(rec, "IDGUARD_PID", "%u", ev->tgid);
 	idg_record_add(rec, "IDGUARD_TID", "%u", ev->pid);
 	idg_record_add(rec, "IDGUARD_COMM", "%s", comm);

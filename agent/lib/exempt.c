@@ -53,8 +53,9 @@ static int slice_path(const char *slice, char *buf, size_t size)
 /* Looks for the unit's cgroup under each slice a service can live in. */
 static int resolve_unit(const char *root, const char *unit, struct idg_exempt_set *set, int *ret_found)
 {
-	static const char *const parents[] = { "system.slice", "" };
-	char path[PATH_MAX], rel[PATH_MAX];
+	const char *parents[3] = { "system.slice", "" };
+	size_t n_parents = 2;
+	char path[PATH_MAX], rel[PATH_MAX], template_slice[300];
 	uint64_t id;
 	int r;
 
@@ -69,7 +70,11 @@ static int resolve_unit(const char *root, const char *unit, struct idg_exempt_se
 		}
 		return 0;
 	}
-	for (size_t p = 0; p < ARRAY_SIZE(parents); p++) {
+	/* Template instances (name@x.service) live in system-name.slice. */
+	if (strchr(unit, '@') && snprintf(template_slice, sizeof(template_slice), "system.slice/system-%.*s.slice",
+					  (int)(strchr(unit, '@') - unit), unit) < (int)sizeof(template_slice))
+		parents[n_parents++] = template_slice;
+	for (size_t p = 0; p < n_parents; p++) {
 		DIR *dir;
 		struct dirent *de;
 

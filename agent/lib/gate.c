@@ -834,12 +834,18 @@ struct drain_context {
 	int count;
 };
 
+/* Records of layout 1 are a prefix of today's (the network fields were
+ * appended), so an uninstall after an upgrade still reads them. */
+#define IDG_EVENT_V1_SIZE offsetof(struct idg_event, addr)
+
 static int on_drained_record(void *ctx, void *data, size_t size)
 {
 	struct drain_context *drain = ctx;
+	struct idg_event ev = { 0 };
 
-	if (size >= sizeof(struct idg_event)) {
-		drain->handler(data, drain->userdata);
+	if (size >= IDG_EVENT_V1_SIZE) {
+		memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
+		drain->handler(&ev, drain->userdata);
 		drain->count++;
 	}
 	return 0;
@@ -872,6 +878,7 @@ static int drain_pins(const char *bpffs_dir, struct drain_context *drain, struct
 	if (fd < 0)
 		return 0;
 	for (__u32 i = 0; i < IDG_REPEAT_SLOTS; i++) {
+		memset(&slot, 0, sizeof(slot)); /* an older, shorter slot leaves the tail */
 		if (bpf_map_lookup_elem(fd, &i, &slot) < 0 || !slot.pending)
 			continue;
 		slot.first.kind = IDG_EVENT_REPEAT;

@@ -27,6 +27,9 @@ static const char *const tree[] = {
 	"a.slice/a-b.slice/a-b-c.slice",
 	"a-b.slice", /* not where systemd puts a-b.slice: must not be taken */
 	"init.scope",
+	/* where systemd puts socket-activated instances (Debian's saned) */
+	"system.slice/system-saned.slice",
+	"system.slice/system-saned.slice/saned@0-127.0.0.1:6566-127.0.0.1:40000.service",
 	"x",
 	"x/y",
 };
@@ -99,10 +102,11 @@ static void test_units_and_paths(void **state)
 		"Unit=init.scope\n"
 		"CGroup=/x/y\n");
 	assert_int_equal(res.diags.count, 0);
-	assert_int_equal(res.set.count, 7);
+	assert_int_equal(res.set.count, 8);
 	expect_exempt(&res.set, root, "system.slice/foo.service");
 	expect_exempt(&res.set, root, "system.slice/saned@1.service");
 	expect_exempt(&res.set, root, "system.slice/saned@2.service");
+	expect_exempt(&res.set, root, "system.slice/system-saned.slice/saned@0-127.0.0.1:6566-127.0.0.1:40000.service");
 	expect_exempt(&res.set, root, "a.slice/a-b.slice");
 	expect_exempt(&res.set, root, "a.slice/a-b.slice/a-b-c.slice");
 	expect_exempt(&res.set, root, "init.scope");
@@ -127,10 +131,11 @@ static void test_listed_twice_counts_once(void **state)
 		"CGroup=/system.slice/foo.service\n"
 		"Unit=saned@1.service\n"
 		"Unit=saned@*.service\n");
-	assert_int_equal(res.set.count, 3);
+	assert_int_equal(res.set.count, 4);
 	expect_exempt(&res.set, root, "system.slice/foo.service");
 	expect_exempt(&res.set, root, "system.slice/saned@1.service");
 	expect_exempt(&res.set, root, "system.slice/saned@2.service");
+	expect_exempt(&res.set, root, "system.slice/system-saned.slice/saned@0-127.0.0.1:6566-127.0.0.1:40000.service");
 	resolved_free(&res);
 }
 
