@@ -161,7 +161,8 @@ run: deps all
 DEPS := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	libsystemd-dev libudev-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev libsodium-dev \
 	libcmocka-dev libclang-rt-14-dev systemd jq util-linux faketime passwd \
-	umockdev libumockdev-dev cups-daemon cups-client cups-ipp-utils sane-utils
+	umockdev libumockdev-dev cups-daemon cups-client cups-ipp-utils sane-utils \
+	systemd-journal-remote python3
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

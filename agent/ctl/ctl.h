@@ -41,6 +41,7 @@ int ctl_reload(const struct ctl *ctl, int argc, char **argv);
 int ctl_uninstall(const struct ctl *ctl, int argc, char **argv);
 int ctl_token(const struct ctl *ctl, int argc, char **argv);
 int ctl_key(const struct ctl *ctl, int argc, char **argv);
+int ctl_audit(const struct ctl *ctl, int argc, char **argv);
 
 /* Parses the options every subcommand has, --json/-j and --help/-h, and
  * leaves the operands in argc/argv. Returns 0 to go on, CTL_HELP_SHOWN after

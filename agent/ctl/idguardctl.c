@@ -31,6 +31,7 @@ static void usage(FILE *out)
 		"  token request|approve|redeem|list|revoke|purposes\n"
 		"                             purpose tokens: 'idguardctl token --help'\n"
 		"  key generate --id ID       an approver's signing key pair\n"
+		"  audit [--summary|--csv]    idguard's journal records, filtered (auditors)\n"
 		"\n"
 		"Options:\n"
 		"  --socket PATH   idguardd's control socket (default %s)\n"
@@ -130,6 +131,7 @@ static const struct {
 } commands[] = {
 	{ "status", ctl_status },
 	{ "devices", ctl_devices },
+	{ "audit", ctl_audit },
 	{ "policy", ctl_policy },
 	{ "grant", ctl_grant },
 	{ "reload", ctl_reload },

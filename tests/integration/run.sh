@@ -30,7 +30,7 @@ if [ -z "${IDG_IN_NAMESPACE:-}" ]; then
 	exec unshare --mount --propagation private "$0" "$@"
 fi
 
-for tool in journalctl jq setpriv mknod bpftool useradd faketime umockdev-wrapper cupsd lpadmin ipptool saned scanimage; do
+for tool in journalctl jq setpriv mknod bpftool useradd faketime umockdev-wrapper cupsd lpadmin ipptool saned scanimage python3 logger; do
 	command -v "$tool" >/dev/null || { echo "FAIL - $tool is missing (make deps)"; echo "0 passed, 1 failed"; exit 1; }
 done
 

@@ -105,7 +105,7 @@ t_network_other_ports_untouched_and_mapped_ipv6_is_the_same_address() {
 	local port out
 	setup_network
 	start_daemon
-	trap 'stop_saned; [ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null; cleanup_env' EXIT
+	trap 'stop_saned; [ -z "${SINK_PID:-}" ] || kill "$SINK_PID" 2>/dev/null || true; cleanup_env' EXIT
 	start_saned
 	start_sink 47631 "$T/sink.out"
 	port=$SINK_PORT
@@ -146,7 +146,7 @@ t_network_exempt_unit_stays_exempt_across_restarts() {
 	setup_network
 	printf '[Exempt]\nUnit=%s\n' "$unit" >"$T/policy/60-unit.conf"
 	start_daemon
-	trap 'stop_saned; kill_cgroup_procs "$CG/$UNIT"; rmdir "$CG/$UNIT" 2>/dev/null; cleanup_env' EXIT
+	trap 'stop_saned; kill_cgroup_procs "$CG/$UNIT"; rmdir "$CG/$UNIT" 2>/dev/null || true; cleanup_env' EXIT
 	start_saned
 	# The unit starts after the daemon: its cgroup is exempt within a second.
 	mkdir "$CG/$unit"
@@ -197,7 +197,7 @@ t_network_ipp_usb_ports_need_a_scanner_grant() {
 	local out
 	setup_network
 	start_daemon
-	trap '[ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null; cleanup_env' EXIT
+	trap '[ -z "${SINK_PID:-}" ] || kill "$SINK_PID" 2>/dev/null || true; cleanup_env' EXIT
 	start_sink 60631 "$T/escl.out"
 	out=$(as_clerk idgt-alice bash -c "echo GET /eSCL/ScannerStatus >/dev/tcp/127.0.0.1/60631" 2>&1) &&
 		fail "a clerk reached the ipp-usb port without a grant"

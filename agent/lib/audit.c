@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Audit rows, time syntax, CSV and redaction (see audit.h). */
+#include "audit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "idnumber.h"
+#include "journal.h"
+#include "util.h"
+
+static const struct {
+	const char *column;
+	const char *field;
+} fields[IDG_AF_COUNT_OF_FIELDS] = {
+	[IDG_AF_HOST] = { "host", "_HOSTNAME" },
+	[IDG_AF_EVENT] = { "event", NULL },
+	[IDG_AF_VERDICT] = { "verdict", "IDGUARD_VERDICT" },
+	[IDG_AF_CLASS] = { "class", "IDGUARD_CLASS" },
+	[IDG_AF_USER] = { "user", "IDGUARD_USER" },
+	[IDG_AF_UID] = { "uid", "IDGUARD_UID" },
+	[IDG_AF_COUNT] = { "count", "IDGUARD_COUNT" },
+	[IDG_AF_GATE] = { "gate", "IDGUARD_GATE" },
+	[IDG_AF_DEVICE] = { "device", "IDGUARD_DEVICE" },
+	[IDG_AF_NODE] = { "node", "IDGUARD_NODE" },
+	[IDG_AF_DEVICE_LABEL] = { "device_label", "IDGUARD_DEVICE_LABEL" },
+	[IDG_AF_VID_PID] = { "vid_pid", "IDGUARD_VID_PID" },
+	[IDG_AF_ENDPOINT] = { "endpoint", "IDGUARD_ENDPOINT" },
+	[IDG_AF_ADDRESS] = { "address", "IDGUARD_ADDRESS" },
+	[IDG_AF_PORT] = { "port", "IDGUARD_PORT" },
+	[IDG_AF_PRINT_QUEUE] = { "print_queue", "IDGUARD_PRINT_QUEUE" },
+	[IDG_AF_COMM] = { "comm", "IDGUARD_COMM" },
+	[IDG_AF_REASON] = { "reason", "IDGUARD_REASON" },
+	[IDG_AF_GRANT_ID] = { "grant_id", "IDGUARD_GRANT_ID" },
+	[IDG_AF_TOKEN_ID] = { "token_id", "IDGUARD_TOKEN_ID" },
+	[IDG_AF_PURPOSE] = { "purpose", "IDGUARD_PURPOSE" },
+	[IDG_AF_REF] = { "ref", "IDGUARD_REF" },
+	[IDG_AF_APPROVER] = { "approver", "IDGUARD_APPROVER" },
+	[IDG_AF_MESSAGE_ID] = { "message_id", "MESSAGE_ID" },
+	[IDG_AF_MESSAGE] = { "message", "MESSAGE" },
+};
+
+static const struct {
+	const char *id;
+	const char *event;
+} events[] = {
+	{ IDG_MSG_ACCESS_DENIED, "access-denied" },
+	{ IDG_MSG_ACCESS_AUDITED, "access-audited" },
+	{ IDG_MSG_ACCESS_GRANTED, "access-granted" },
+	{ IDG_MSG_TOKEN_REDEEMED, "token-redeemed" },
+	{ IDG_MSG_TOKEN_REJECTED, "token-rejected" },
+	{ IDG_MSG_TOKEN_REVOKED, "token-revoked" },
+	{ IDG_MSG_TOKEN_EXPIRED, "grant-expired" },
+	{ IDG_MSG_HANDLE_ENDED, "handle-ended" },
+	{ IDG_MSG_EVENTS_LOST, "records-lost" },
+	{ IDG_MSG_AGENT_STARTED, "agent-started" },
+	{ IDG_MSG_AGENT_STOPPED, "agent-stopped" },
+	{ IDG_MSG_POLICY_LOADED, "policy-loaded" },
+	{ IDG_MSG_POLICY_REJECTED, "policy-rejected" },
+	{ IDG_MSG_TAMPER, "tamper" },
+	{ IDG_MSG_GRANT_ADDED, "grant-added" },
+	{ IDG_MSG_GRANT_REMOVED, "grant-removed" },
+	{ IDG_MSG_DEVICE_ADDED, "device-connected" },
+	{ IDG_MSG_DEVICE_REMOVED, "device-removed" },
+};
+
+const char *idg_audit_column(enum idg_audit_field field)
+{
+	return field < IDG_AF_COUNT_OF_FIELDS ? fields[field].column : "?";
+}
+
+const char *idg_audit_journal_field(enum idg_audit_field field)
+{
+	return field < IDG_AF_COUNT_OF_FIELDS ? fields[field].field : NULL;
+}
+
+size_t idg_audit_message_ids(const char *const **ret)
+{
+	static const char *ids[ARRAY_SIZE(events)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(events); i++)
+		ids[i] = events[i].id;
+	*ret = ids;
+	return ARRAY_SIZE(events);
+}
+
+const char *idg_audit_event_name(const char *message_id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(events); i++)
+		if (message_id && streq(events[i].id, message_id))
+			return events[i].event;
+	return "other";
+}
+
+bool idg_audit_redact(char *text)
+{
+	static const char mark[] = "[withheld]";
+	bool redacted = false;
+	size_t len = strlen(text);
+
+	/* Every run of 17 digits and a check character that is a valid ID
+	 * number, not inside a longer run of digits. The mark is shorter. */
+	for (size_t i = 0; i + 18 <= len;) {
+		char candidate[19];
+		bool starts_run = i == 0 || !isdigit((unsigned char)text[i - 1]);
+		bool ends_run = i + 18 == len || !isalnum((unsigned char)text[i + 18]);
+
+		memcpy(candidate, text + i, 18);
+		candidate[18] = '\0';
+		if (starts_run && ends_run && idg_is_id_number(candidate)) {
+			memcpy(text + i, mark, sizeof(mark) - 1);
+			memmove(text + i + sizeof(mark) - 1, text + i + 18, len - i - 18 + 1);
+			len -= 18 - (sizeof(mark) - 1);
+			i += sizeof(mark) - 1;
+			redacted = true;
+			continue;
+		}
+		i++;
+	}
+	return redacted;
+}
+
+int idg_audit_row_set(struct idg_audit_row *row, enum idg_audit_field field, const char *value, size_t len)
+{
+	char *copy = strndup(value, len);
+
+	if (!copy)
+		return -ENOMEM;
+	/* Journal values may carry control characters; rows are for people. */
+	for (char *c = copy; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	if (idg_audit_redact(copy))
+		row->redacted = true;
+	free(row->values[field]);
+	row->values[field] = copy;
+	return 0;
+}
+
+void idg_audit_row_clear(struct idg_audit_row *row)
+{
+	for (size_t i = 0; i < IDG_AF_COUNT_OF_FIELDS; i++)
+		free(row->values[i]);
+	memset(row, 0, sizeof(*row));
+}
+
+/* "5min", "2 hours", "3d" -> µs; -EINVAL. */
+static int parse_span(const char *s, uint64_t *ret)
+{
+	static const struct {
+		const char *unit;
+		uint64_t usec;
+	} units[] = {
+		{ "s", 1000000ull },           { "sec", 1000000ull },       { "second", 1000000ull },
+		{ "seconds", 1000000ull },     { "m", 60000000ull },        { "min", 60000000ull },
+		{ "minute", 60000000ull },     { "minutes", 60000000ull },  { "h", 3600000000ull },
+		{ "hour", 3600000000ull },     { "hours", 3600000000ull },  { "d", 86400000000ull },
+		{ "day", 86400000000ull },     { "days", 86400000000ull },  { "w", 604800000000ull },
+		{ "week", 604800000000ull },   { "weeks", 604800000000ull },
+	};
+	char *end;
+	unsigned long long n;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || n > 100000)
+		return -EINVAL;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (streq(end, units[i].unit)) {
+			*ret = n * units[i].usec;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static uint64_t local_midnight(uint64_t now_usec, int day_offset)
+{
+	time_t t = (time_t)(now_usec / 1000000);
+	struct tm tm;
+
+	(void)localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mday += day_offset;
+	tm.tm_isdst = -1;
+	return (uint64_t)mktime(&tm) * 1000000ull;
+}
+
+int idg_audit_parse_time(const char *text, uint64_t now_usec, uint64_t *ret_usec)
+{
+	char buf[64], *end;
+	size_t len = strlen(text);
+	uint64_t span;
+	struct tm tm = { 0 };
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	if (streq(text, "now"))
+		return *ret_usec = now_usec, 0;
+	if (streq(text, "today"))
+		return *ret_usec = local_midnight(now_usec, 0), 0;
+	if (streq(text, "yesterday"))
+		return *ret_usec = local_midnight(now_usec, -1), 0;
+	if (streq(text, "tomorrow"))
+		return *ret_usec = local_midnight(now_usec, 1), 0;
+	if (text[0] == '@') {
+		unsigned long long s;
+
+		errno = 0;
+		s = strtoull(text + 1, &end, 10);
+		if (errno || end == text + 1 || *end)
+			return -EINVAL;
+		return *ret_usec = s * 1000000ull, 0;
+	}
+	if ((text[0] == '-' || text[0] == '+') && parse_span(text + 1, &span) == 0) {
+		*ret_usec = text[0] == '-' ? (span > now_usec ? 0 : now_usec - span) : now_usec + span;
+		return 0;
+	}
+	if (len > 4 && streq(text + len - 4, " ago")) {
+		memcpy(buf, text, len - 4);
+		buf[len - 4] = '\0';
+		if (parse_span(buf, &span) < 0)
+			return -EINVAL;
+		*ret_usec = span > now_usec ? 0 : now_usec - span;
+		return 0;
+	}
+	/* Absolute, local time: "YYYY-MM-DD", with " HH:MM" or " HH:MM:SS"
+	 * (or 'T' between). */
+	(void)snprintf(buf, sizeof(buf), "%s", text);
+	if (len > 10 && buf[10] == 'T')
+		buf[10] = ' ';
+	end = strptime(buf, "%Y-%m-%d", &tm);
+	if (!end)
+		return -EINVAL;
+	if (*end) {
+		char *rest = strptime(end, " %H:%M:%S", &tm);
+
+		if (!rest || *rest) {
+			tm.tm_sec = 0;
+			rest = strptime(end, " %H:%M", &tm);
+		}
+		if (!rest || *rest)
+			return -EINVAL;
+	}
+	tm.tm_isdst = -1;
+	{
+		time_t t = mktime(&tm);
+
+		if (t == (time_t)-1)
+			return -EINVAL;
+		*ret_usec = (uint64_t)t * 1000000ull;
+	}
+	return 0;
+}
+
+void idg_csv_write_field(FILE *out, const char *value)
+{
+	if (!value)
+		return;
+	if (!value[strcspn(value, ",\"\r\n")]) {
+		(void)fputs(value, out);
+		return;
+	}
+	(void)fputc('"', out);
+	for (const char *c = value; *c; c++) {
+		if (*c == '"')
+			(void)fputc('"', out);
+		(void)fputc(*c, out);
+	}
+	(void)fputc('"', out);
+}

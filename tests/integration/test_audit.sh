@@ -1,0 +1,154 @@
+# The auditor's view: idguardctl audit on a journal the tests produce
+# (never hand-written text): exact counts, filters, the three formats (the
+# CSV read back by Python's csv module), the summary, ID numbers withheld,
+# a clear refusal for someone who may not read the journal, and central
+# collection through systemd-journal-upload and systemd-journal-remote on
+# loopback.
+# shellcheck shell=bash
+
+# Records of this test only: from the next whole second on.
+audit_window_start() {
+	local t0
+	t0=$(date +%s)
+	wait_until 2 sh -c "[ \$(date +%s) -gt $t0 ]"
+	AUDIT_SINCE=@$((t0 + 1))
+}
+
+audit() {
+	"$IDGUARDCTL" audit --since "$AUDIT_SINCE" "$@"
+}
+
+counts_arrived() { # MESSAGE_ID N
+	[ "$(sum_counts "$1")" = "$2" ]
+}
+
+# The records the scenario below makes, once all have arrived.
+make_audit_records() {
+	setup_tokens
+	start_daemon
+	audit_window_start
+	as_user $NOBODY "$TRY_OPEN" -n 500 -P 2 "$T/cam" >/dev/null
+	as_user $NOBODY "$TRY_OPEN" -n 10 "$T/zero" >/dev/null
+	TOKEN=$(request_and_approve idgt-alice wang account-opening scanner 10)
+	clerk_ctl idgt-alice token redeem "$TOKEN" >/dev/null || fail "redeem"
+	JTI=$(clerk_ctl idgt-alice token list --json | jq -r '.grants[0].token_id')
+	as_clerk idgt-alice "$TRY_OPEN" -n 5 "$T/scan" >/dev/null
+	wait_until 15 counts_arrived $MSG_DENIED 1000 || fail "the 1000 refusals did not all arrive: $(sum_counts $MSG_DENIED)"
+	wait_until 15 counts_arrived $MSG_AUDITED 10 || fail "the 10 audited opens did not all arrive"
+	wait_until 15 counts_arrived $MSG_GRANTED 5 || fail "the 5 granted opens did not all arrive"
+}
+
+t_audit_counts_filters_and_formats() {
+	local json summary out status
+	make_audit_records
+
+	summary=$(audit --directory "$JOURNAL_DIR" --summary --json)
+	assert_eq "$(jq -c .verdicts <<<"$summary")" '{"denied":1000,"audited":10,"granted":5}' "attempts by verdict"
+	assert_eq "$(jq -r '.users.nobody.denied' <<<"$summary")" 1000 "nobody's refusals"
+	assert_eq "$(jq -r '.classes.camera.denied' <<<"$summary")" 1000 "refusals by class"
+	assert_eq "$(jq -r '.classes["card-reader"].audited' <<<"$summary")" 10 "audited by class"
+	assert_eq "$(jq -r --arg h "$(uname -n)" '.hosts[$h].granted' <<<"$summary")" 5 "by host"
+	assert_eq "$(jq -c .tokens_redeemed <<<"$summary")" '{"by_purpose":{"account-opening":1},"by_approver":{"wang":1}}' "tokens"
+	assert_eq "$(jq -c '.most_refused_users[0]' <<<"$summary")" '{"name":"nobody","count":1000}' "most refused user"
+	assert_match "$(jq -r '.most_refused_devices[0].name' <<<"$summary")" "char $TEST_MAJOR:0|$T/cam" "most refused device"
+
+	# Filters; the counts of the records shown add up exactly.
+	json=$(audit --directory "$JOURNAL_DIR" --verdict denied --json)
+	assert_eq "$(jq -s 'map(.count|tonumber)|add' <<<"$json")" 1000 "denied attempts in --json"
+	assert_eq "$(jq -r .event <<<"$json" | sort -u)" access-denied "only refusals"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --class card-reader --verdict audited --json | jq -s 'map(.count|tonumber)|add')" \
+		10 "--class and --verdict together"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --user idgt-alice --json | jq -r .event | sort -u | tr '\n' ' ')" \
+		"access-granted token-redeemed " "--user"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --token "$JTI" --json | jq -r .token_id | sort -u)" "$JTI" "--token"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --purpose account-opening --verdict granted --json | jq -s 'map(.count|tonumber)|add')" \
+		5 "--purpose"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --user nobody --user idgt-alice --verdict granted --json | jq -s length)" \
+		"$(audit --directory "$JOURNAL_DIR" --user idgt-alice --verdict granted --json | jq -s length)" "repeated --user is 'or'"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --until "$AUDIT_SINCE" --verdict denied --json | jq -s length)" 0 \
+		"--until before the records"
+
+	# The table: a header and aligned rows.
+	out=$(audit --directory "$JOURNAL_DIR" --verdict denied)
+	assert_match "$(head -n 1 <<<"$out")" '^TIME +HOST +EVENT +USER +CLASS +COUNT +WHAT$' "table header"
+	assert_match "$(sed -n 2p <<<"$out")" "^[0-9-]{10} [0-9:]{8}  $(uname -n) +access-denied +nobody +camera " "table row"
+
+	# CSV, read back with a real CSV parser: the same rows as --json.
+	audit --directory "$JOURNAL_DIR" --csv >"$T/audit.csv"
+	audit --directory "$JOURNAL_DIR" --json >"$T/audit.json"
+	python3 - "$T/audit.csv" "$T/audit.json" <<-'EOF' || fail "the CSV does not match the JSON"
+	import csv, json, sys
+	with open(sys.argv[1], newline="") as f:
+	    rows = list(csv.DictReader(f))
+	with open(sys.argv[2]) as f:
+	    objs = [json.loads(line) for line in f]
+	assert len(rows) == len(objs) > 0, (len(rows), len(objs))
+	for row, obj in zip(rows, objs):
+	    for key, value in obj.items():
+	        if key == "redacted":
+	            assert row[key] == ("yes" if value else "no")
+	        else:
+	            assert row[key] == str(value), (key, row[key], value)
+	pass
+	EOF
+
+	# Someone outside idguard-auditors is told what to ask for.
+	out=$(setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$IDGUARDCTL" audit --directory "$JOURNAL_DIR" 2>&1) &&
+		status=0 || status=$?
+	assert_eq "$status" 4 "exit status without permission"
+	assert_match "$out" "idguard-auditors" "the group to ask for"
+}
+
+t_audit_withholds_id_numbers() {
+	local out
+	audit_window_start
+	# A record that should never exist: card data in an idguard record.
+	printf 'MESSAGE_ID=%s\nMESSAGE=token for 11010519491231002X refused\nIDGUARD_REF=11010519491231002X\nIDGUARD_USER=idgt-bob\n' \
+		"$MSG_TOKEN_REJECTED" >"$T/bad-record"
+	logger --journald="$T/bad-record" || fail "logger --journald"
+	wait_until 10 sh -c "journalctl --no-pager --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_TOKEN_REJECTED IDGUARD_USER=idgt-bob | grep -q refused" ||
+		fail "the record did not arrive"
+	out=$(audit --directory "$JOURNAL_DIR" --user idgt-bob --json; audit --directory "$JOURNAL_DIR" --user idgt-bob;
+	      audit --directory "$JOURNAL_DIR" --user idgt-bob --csv)
+	assert_match "$out" '\[withheld\]' "shown withheld"
+	assert_match "$out" '"redacted": *true' "flagged in JSON"
+	assert_match "$out" 'REDACTED' "flagged in the table"
+	if grep -q 11010519491231002X <<<"$out"; then
+		fail "the ID number was printed"
+	fi
+}
+
+t_audit_central_collection_through_journal_remote() {
+	local port=$((20000 + $$ % 10000)) summary
+	make_audit_records
+	mkdir -p "$T/remote"
+	/lib/systemd/systemd-journal-remote --listen-http=127.0.0.1:$port --output="$T/remote/" --split-mode=host \
+		>"$T/remote.log" 2>&1 &
+	REMOTE_PID=$!
+	trap 'kill $REMOTE_PID 2>/dev/null || true; wait $REMOTE_PID 2>/dev/null || true; cleanup_env' EXIT
+	wait_until 10 sh -c "grep -q ':$(printf %04X $port) ' /proc/net/tcp" ||
+		fail "systemd-journal-remote did not listen: $(cat "$T/remote.log")"
+	/lib/systemd/systemd-journal-upload --url=http://127.0.0.1:$port --save-state="$T/upload.state" --follow=no \
+		>"$T/upload.log" 2>&1 || fail "systemd-journal-upload failed: $(tail -3 "$T/upload.log")"
+	summary=$(audit --directory "$T/remote" --summary --json)
+	assert_eq "$(jq -c .verdicts <<<"$summary")" '{"denied":1000,"audited":10,"granted":5}' "counts on the collector"
+	assert_eq "$(jq -r 'keys[]' <<<"$(jq .hosts <<<"$summary")")" "$(uname -n)" "the workstation's host name"
+	assert_eq "$(audit --directory "$T/remote" --host "$(uname -n)" --verdict denied --json | jq -s 'map(.count|tonumber)|add')" \
+		1000 "--host on the collector"
+	assert_eq "$(audit --directory "$T/remote" --host no-such-host --json | jq -s length)" 0 "another host"
+}
+
+t_audit_follow_prints_new_records() {
+	local follow_pid
+	start_daemon
+	audit_window_start
+	audit --directory "$JOURNAL_DIR" --follow --json >"$T/follow.out" 2>&1 &
+	follow_pid=$!
+	trap 'kill $FOLLOW_PID 2>/dev/null || true; cleanup_env' EXIT
+	FOLLOW_PID=$follow_pid
+	as_user $NOBODY "$TRY_OPEN" "$T/cam" >/dev/null
+	wait_until 10 grep -q '"event": *"access-denied"' "$T/follow.out" ||
+		fail "--follow did not print the new refusal: $(cat "$T/follow.out")"
+	kill "$follow_pid" || fail "--follow ended by itself: $(cat "$T/follow.out")"
+	wait "$follow_pid" 2>/dev/null || true
+}
