@@ -186,6 +186,17 @@ install: all
 	install -m 0644 policy/*.conf $(DESTDIR)$(PREFIX)/share/idguard/policy.d/
 	install -d $(DESTDIR)/lib/systemd/system
 	install -m 0644 packaging/idguard.service $(DESTDIR)/lib/systemd/system/idguard.service
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/catalog $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	install -m 0644 packaging/idguard.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/idguard.catalog
+	install -m 0644 packaging/idguard.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/idguard.conf
+	install -m 0644 packaging/idguard.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/idguard.conf
+	install -d $(DESTDIR)$(PREFIX)/share/idguard/collection/journal-upload.conf.d \
+		$(DESTDIR)$(PREFIX)/share/idguard/collection/journal-remote.conf.d \
+		$(DESTDIR)$(PREFIX)/share/idguard/collection/systemd-journal-remote.service.d
+	install -m 0644 packaging/journal-upload.conf.d/idguard.conf $(DESTDIR)$(PREFIX)/share/idguard/collection/journal-upload.conf.d/idguard.conf
+	install -m 0644 packaging/journal-remote.conf.d/idguard.conf $(DESTDIR)$(PREFIX)/share/idguard/collection/journal-remote.conf.d/idguard.conf
+	install -m 0644 packaging/systemd-journal-remote.service.d/idguard.conf \
+		$(DESTDIR)$(PREFIX)/share/idguard/collection/systemd-journal-remote.service.d/idguard.conf
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 docs/man/idguardd.8 docs/man/idguardctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/man/idguard-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/

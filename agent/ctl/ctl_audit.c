@@ -405,7 +405,7 @@ static int print_no_access(const struct audit_options *o)
 {
 	(void)fprintf(stderr,
 		      "idguardctl audit: you may not read %s: the audit trail is readable by members of the\n"
-		      "idguard-auditors group (also adm and systemd-journal). Ask an administrator to run\n"
+		      "idguard-auditors group (and of adm). Ask an administrator to run\n"
 		      "'usermod -aG idguard-auditors %s', then log in again.\n",
 		      o->directory ? o->directory : "this machine's journal", getlogin() ? getlogin() : "YOUR-NAME");
 	return CTL_EXIT_PERMISSION;

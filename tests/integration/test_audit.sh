@@ -152,3 +152,31 @@ t_audit_follow_prints_new_records() {
 	kill "$follow_pid" || fail "--follow ended by itself: $(cat "$T/follow.out")"
 	wait "$follow_pid" 2>/dev/null || true
 }
+
+# journalctl -x explains idguard's records with the shipped catalog. Built
+# in a scratch root, so the machine's catalog database is not touched.
+t_audit_catalog_explains_records() {
+	local root=$T/root id out
+	start_daemon
+	as_user $NOBODY "$TRY_OPEN" "$T/cam" >/dev/null
+	wait_records 1 $MSG_DENIED
+	mkdir -p "$root/usr/lib/systemd/catalog" "$root/var/log/journal"
+	cp "$BUILD/../packaging/idguard.catalog" "$root/usr/lib/systemd/catalog/"
+	cp -r "$JOURNAL_DIR"/. "$root/var/log/journal/"
+	journalctl --root="$root" --update-catalog 2>"$T/catalog.err" || fail "the catalog does not build: $(cat "$T/catalog.err")"
+	[ ! -s "$T/catalog.err" ] || fail "journalctl complained about the catalog: $(cat "$T/catalog.err")"
+	# Every MESSAGE_ID the agent uses has an entry, in English and zh_CN.
+	for id in $(sed -n 's/^#define IDG_MSG_[A-Z_]* *"\([0-9a-f]*\)"$/\1/p' "$BUILD/../agent/lib/journal.h"); do
+		assert_match "$(journalctl --root="$root" --list-catalog "$id" 2>&1)" "^$id idguard: " "catalog entry for $id"
+		grep -q "^-- $id zh_CN$" "$root/usr/lib/systemd/catalog/idguard.catalog" || fail "no zh_CN entry for $id"
+	done
+	# journalctl -x reads the system's catalog database: give it ours, in
+	# this test's mount namespace only.
+	mkdir -p /var/lib/systemd/catalog
+	mount --bind "$root/var/lib/systemd/catalog" /var/lib/systemd/catalog
+	trap 'umount /var/lib/systemd/catalog 2>/dev/null || true; cleanup_env' EXIT
+	out=$(journalctl --directory="$JOURNAL_DIR" --no-pager -x MESSAGE_ID=$MSG_DENIED IDGUARD_CGROUP_ID="$(cgroup_id)")
+	assert_match "$out" "Subject: Use of an imaging device, service or printer refused" "journalctl -x shows the entry"
+	assert_match "$out" "Article 7" "and why it matters"
+	assert_match "$out" "class camera" "with the record's fields filled in"
+}
