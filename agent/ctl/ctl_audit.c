@@ -574,6 +574,19 @@ static int open_journal(const struct audit_options *o, sd_journal **ret)
 	return 0;
 }
 
+static void print_header(const struct audit_options *o)
+{
+	static bool printed;
+
+	if (printed)
+		return;
+	printed = true;
+	if (o->output == OUT_TABLE)
+		print_table_header();
+	else if (o->output == OUT_CSV)
+		print_csv_header();
+}
+
 /* Prints (or sums) entries from the current position; returns how many. */
 static long emit_entries(sd_journal *j, const struct audit_options *o, struct summary *s, bool *ret_error)
 {
@@ -596,6 +609,7 @@ static long emit_entries(sd_journal *j, const struct audit_options *o, struct su
 			idg_audit_row_clear(&row);
 			break;
 		}
+		print_header(o);
 		switch (o->output) {
 		case OUT_TABLE:
 			print_table_row(&row);
@@ -649,13 +663,10 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 		(void)sd_journal_seek_realtime_usec(j, o.since);
 	else
 		(void)sd_journal_seek_head(j);
-	if (o.output == OUT_TABLE)
-		print_table_header();
-	else if (o.output == OUT_CSV)
-		print_csv_header();
 	n = emit_entries(j, &o, &s, &error);
 	if (n == 0 && (r = explain_no_access(&o)))
 		goto out;
+	print_header(&o); /* also when nothing matched: the columns say what would be there */
 	if (o.output == OUT_SUMMARY)
 		summary_print(&s, o.json);
 	while (o.follow && !error) {
