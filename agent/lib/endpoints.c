@@ -436,23 +436,28 @@ void idg_policy_check_endpoints(const struct idg_policy *policy, struct idg_diag
 void idg_endpoint_format(const struct idg_endpoint *e, FILE *out)
 {
 	char text[INET6_ADDRSTRLEN + 8];
+	const char *sep = "";
 
 	(void)fprintf(out, "\n[Endpoint %s]  ; %s:%u\nClass=%s\nAddress=", e->id, e->file, e->line,
 		      idg_class_name(e->class_id));
-	if (e->local)
-		(void)fprintf(out, "local ");
-	if (e->loopback)
-		(void)fprintf(out, "loopback ");
-	for (size_t i = 0; i < e->n_prefixes; i++) {
+	if (e->local) {
+		(void)fprintf(out, "local");
+		sep = " ";
+	}
+	if (e->loopback) {
+		(void)fprintf(out, "%sloopback", sep);
+		sep = " ";
+	}
+	for (size_t i = 0; i < e->n_prefixes; i++, sep = " ") {
 		idg_prefix_format(&e->prefixes[i], text, sizeof(text));
-		(void)fprintf(out, "%s ", text);
+		(void)fprintf(out, "%s%s", sep, text);
 	}
 	(void)fprintf(out, "\nPort=");
 	for (size_t i = 0; i < e->n_ports; i++)
 		if (e->ports[i].lo == e->ports[i].hi)
-			(void)fprintf(out, "%u ", e->ports[i].lo);
+			(void)fprintf(out, "%s%u", i ? " " : "", e->ports[i].lo);
 		else
-			(void)fprintf(out, "%u-%u ", e->ports[i].lo, e->ports[i].hi);
+			(void)fprintf(out, "%s%u-%u", i ? " " : "", e->ports[i].lo, e->ports[i].hi);
 	(void)fputc('\n', out);
 }
 
