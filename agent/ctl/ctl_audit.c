@@ -51,7 +51,10 @@ static const char audit_help[] =
 	"\n"
 	"Counts are attempts: a record of repeated attempts counts IDGUARD_COUNT times.\n"
 	"A value that looks like a resident ID number is shown as [withheld] and the\n"
-	"record is flagged. Reading the journal needs the idguard-auditors group.\n";
+	"record is flagged. Only records written by root are shown (what idguardd and\n"
+	"idguardctl write); a user's own entries with idguard's message ids are not.\n"
+	"In CSV, a value starting with = + - or @ gets a leading ' (spreadsheets would\n"
+	"run it as a formula). Reading the journal needs the idguard-auditors group.\n";
 
 enum output { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_SUMMARY };
 
@@ -525,6 +528,10 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		(void)fprintf(stderr, "idguardctl audit: --csv or --json, not both\n");
 		return CTL_EXIT_USAGE;
 	}
+	if (o->follow && o->has_until) {
+		(void)fprintf(stderr, "idguardctl audit: --follow and --until do not go together\n");
+		return CTL_EXIT_USAGE;
+	}
 	if (summary && (csv || o->follow)) {
 		(void)fprintf(stderr, "idguardctl audit: --summary goes with --json only (not --csv or --follow)\n");
 		return CTL_EXIT_USAGE;
@@ -564,6 +571,11 @@ static int open_journal(const struct audit_options *o, sd_journal **ret)
 		(void)snprintf(match, sizeof(match), "MESSAGE_ID=%s", ids[i]);
 		r = sd_journal_add_match(*ret, match, 0);
 	}
+	/* Written by root (idguardd, or idguardctl uninstall): a user's own
+	 * entries with idguard's message ids (logger --journald) are not
+	 * idguard's records, and journald's _UID cannot be forged. */
+	if (r >= 0)
+		r = sd_journal_add_match(*ret, "_UID=0", 0);
 	for (size_t i = 0; i < o->n_filters && r >= 0; i++)
 		r = sd_journal_add_match(*ret, o->filters[i], 0);
 	if (r < 0) {
@@ -605,9 +617,10 @@ static long emit_entries(sd_journal *j, const struct audit_options *o, struct su
 			idg_audit_row_clear(&row);
 			continue;
 		}
+		/* Not "break": after a clock step a later record can come first. */
 		if (o->has_until && row.time_usec > o->until) {
 			idg_audit_row_clear(&row);
-			break;
+			continue;
 		}
 		print_header(o);
 		switch (o->output) {

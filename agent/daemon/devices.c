@@ -262,9 +262,19 @@ static void replace_table(struct daemon *d, struct idg_device_table *fresh, bool
 		else if (was->class_id != dev->class_id)
 			device_record(d, dev, "connected", idg_class_name(was->class_id));
 	}
-	/* The old devices stay describable for records raised a moment ago. */
+	/* Devices that left, or came back under another id, stay describable
+	 * for records raised a moment ago, with those that left earlier. */
+	memcpy(fresh->retired, d->devices.retired, sizeof(fresh->retired));
+	fresh->retired_next = d->devices.retired_next;
+	memset(d->devices.retired, 0, sizeof(d->devices.retired));
 	for (size_t i = 0; i < d->devices.count; i++) {
-		idg_devtable_retire(fresh, d->devices.items[i]);
+		struct idg_device *old = d->devices.items[i];
+		const struct idg_device *now = idg_devtable_get(fresh, old->syspath);
+
+		if (!now || now->device_id != old->device_id)
+			idg_devtable_retire(fresh, old);
+		else
+			idg_device_free(old);
 		d->devices.items[i] = NULL;
 	}
 	d->devices.count = 0;

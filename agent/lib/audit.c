@@ -261,13 +261,21 @@ int idg_audit_parse_time(const char *text, uint64_t now_usec, uint64_t *ret_usec
 
 void idg_csv_write_field(FILE *out, const char *value)
 {
+	/* A process name or a device's own strings must not become a
+	 * spreadsheet formula when an auditor opens the file. */
+	bool formula = value && strchr("=+-@", value[0]) && value[0];
+
 	if (!value)
 		return;
 	if (!value[strcspn(value, ",\"\r\n")]) {
+		if (formula)
+			(void)fputc('\'', out);
 		(void)fputs(value, out);
 		return;
 	}
 	(void)fputc('"', out);
+	if (formula)
+		(void)fputc('\'', out);
 	for (const char *c = value; *c; c++) {
 		if (*c == '"')
 			(void)fputc('"', out);

@@ -74,7 +74,8 @@ bool idg_audit_redact(char *text);
  * -EINVAL for anything else. */
 int idg_audit_parse_time(const char *text, uint64_t now_usec, uint64_t *ret_usec);
 
-/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
+/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF; a
+ * leading ' when it starts with = + - or @ (no spreadsheet formulas). */
 void idg_csv_write_field(FILE *out, const char *value);
 
 #endif

@@ -222,9 +222,12 @@ int idg_facts_add_interface(struct idg_device_facts *facts, unsigned usb_class, 
 		if (facts->interfaces[i].usb_class == usb_class && facts->interfaces[i].usb_subclass == usb_subclass &&
 		    facts->interfaces[i].usb_protocol == usb_protocol)
 			return 0;
-	if (facts->n_interfaces == IDG_FACTS_MAX_INTERFACES || usb_class > 0xff || usb_subclass > 0xff ||
-	    usb_protocol > 0xff)
+	if (usb_class > 0xff || usb_subclass > 0xff || usb_protocol > 0xff)
 		return 0;
+	if (facts->n_interfaces == IDG_FACTS_MAX_INTERFACES) {
+		facts->interfaces_truncated = true;
+		return 0;
+	}
 	facts->interfaces[facts->n_interfaces].usb_class = (uint8_t)usb_class;
 	facts->interfaces[facts->n_interfaces].usb_subclass = (uint8_t)usb_subclass;
 	facts->interfaces[facts->n_interfaces].usb_protocol = (uint8_t)usb_protocol;
@@ -341,7 +344,7 @@ static const struct idg_match_rule *all_interfaces_other(const struct idg_policy
 {
 	const struct idg_match_rule *first = NULL;
 
-	if (facts->n_interfaces == 0)
+	if (facts->n_interfaces == 0 || facts->interfaces_truncated)
 		return NULL;
 	for (size_t i = 0; i < facts->n_interfaces; i++) {
 		const struct idg_match_rule *hit = NULL;

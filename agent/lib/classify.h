@@ -71,6 +71,7 @@ struct idg_device_facts {
 		uint8_t usb_class, usb_subclass, usb_protocol;
 	} interfaces[IDG_FACTS_MAX_INTERFACES];
 	size_t n_interfaces;
+	bool interfaces_truncated;  /* more than fit: never "every interface is harmless" */
 	char *subsystems[IDG_FACTS_MAX_SUBSYSTEMS]; /* of the nodes */
 	size_t n_subsystems;
 	char *properties[IDG_FACTS_MAX_PROPERTIES]; /* "KEY=VALUE", of every part */

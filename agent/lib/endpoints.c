@@ -410,6 +410,9 @@ void idg_endpoints_free(struct idg_policy *policy)
 
 void idg_policy_check_endpoints(const struct idg_policy *policy, struct idg_diags *diags)
 {
+	if (policy->n_brokers > IDG_MAX_BROKERS)
+		(void)idg_diag_add(diags, policy->brokers[IDG_MAX_BROKERS].file, policy->brokers[IDG_MAX_BROKERS].line, false,
+				   "more than %d [Broker] sections: the kernel map holds %d", IDG_MAX_BROKERS, IDG_MAX_BROKERS);
 	for (size_t i = 0; i < policy->n_endpoints; i++) {
 		const struct idg_endpoint *e = &policy->endpoints[i];
 
@@ -577,6 +580,13 @@ int idg_endpoint_table_build(const struct idg_policy *policy, const struct idg_p
 			}
 		if (r < 0)
 			break;
+		if (table.count == IDG_MAX_ENDPOINT_PREFIXES) {
+			(void)idg_diag_add(diags, placed[i].endpoint->file, placed[i].endpoint->line, false,
+					   "more than %d addresses and prefixes in [Endpoint] sections: the kernel map holds %d",
+					   IDG_MAX_ENDPOINT_PREFIXES, IDG_MAX_ENDPOINT_PREFIXES);
+			r = -E2BIG;
+			break;
+		}
 		grown = grow(table.entries, table.count, sizeof(*grown));
 		if (!grown) {
 			r = -ENOMEM;

@@ -75,6 +75,9 @@ static void test_csv_quoting(void **state)
 	assert_string_equal(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
 	assert_string_equal(csv("two\nlines"), "\"two\nlines\"");
 	assert_string_equal(csv(""), "");
+	assert_string_equal(csv("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+	assert_string_equal(csv("-bash"), "'-bash");
+	assert_string_equal(csv("@x"), "'@x");
 }
 
 static void test_id_numbers_withheld(void **state)

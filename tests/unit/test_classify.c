@@ -122,6 +122,13 @@ static void test_shipped_policy_recognises_the_counter_devices(void **state)
 	/* Buttons (HID) next to a vendor interface: not "other". */
 	usb(f, 0x1234, 0x5678, ":030000:ffffff:");
 	assert_class(f, IDG_CLASS_UNCLASSIFIED, "no policy line");
+	/* A device listing more interfaces than are kept is never "every
+	 * interface harmless": the ones dropped could be anything. */
+	usb(f, 0x1234, 0x5678, "");
+	for (unsigned p = 0; p < IDG_FACTS_MAX_INTERFACES; p++)
+		assert_int_equal(idg_facts_add_interface(&f->facts, 0x03, 0, p), 0);
+	assert_int_equal(idg_facts_add_interface(&f->facts, 0xff, 0xff, 0xff), 0);
+	assert_class(f, IDG_CLASS_UNCLASSIFIED, "no policy line");
 	/* A USB device whose interfaces are not known yet. */
 	usb(f, 0x1234, 0x5678, "");
 	assert_class(f, IDG_CLASS_UNCLASSIFIED, "no policy line");
@@ -201,10 +208,12 @@ static void test_interface_list_parsing(void **state)
 	assert_int_equal(idg_facts_add_interface_list(&facts, ":060101:zz0000:0601:06010101:"), 1);
 	assert_int_equal(facts.n_interfaces, 2);
 	assert_int_equal(idg_facts_add_interface_list(&facts, ""), 0);
-	/* More interfaces than fit are dropped, not overflowed. */
+	/* More interfaces than fit are dropped, not overflowed, and noted. */
+	assert_false(facts.interfaces_truncated);
 	for (unsigned i = 0; i < 2 * IDG_FACTS_MAX_INTERFACES; i++)
 		assert_int_equal(idg_facts_add_interface(&facts, i, 0, 0), 0);
 	assert_int_equal(facts.n_interfaces, IDG_FACTS_MAX_INTERFACES);
+	assert_true(facts.interfaces_truncated);
 	idg_facts_clear(&facts);
 }
 
