@@ -386,8 +386,7 @@ static void teardown(struct daemon *d)
 	idg_watchlist_free(d->watches);
 	idg_policy_free(d->policy);
 	idg_exempt_set_clear(&d->exempt);
-	idg_endpoint_table_clear(&d->endpoint_table);
-	free(d->local_addrs);
+	daemon_network_view_clear(&d->network);
 	if (d->epoll_fd >= 0)
 		(void)close(d->epoll_fd);
 	if (d->signal_fd >= 0)

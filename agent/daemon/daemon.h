@@ -42,6 +42,14 @@ struct daemon_options {
 
 struct control;
 
+/* What the network maps hold, and this host's addresses it was built with
+ * (Address=local): kept together, so a rolled-back reload keeps both. */
+struct idg_network_view {
+	struct idg_endpoint_table table;
+	struct idg_prefix *local;
+	size_t n_local;
+};
+
 /* io dispatch in the event loop (daemon.c) */
 struct io_watch {
 	int fd;
@@ -60,9 +68,7 @@ struct daemon {
 	struct idg_watchlist *watches;        /* the policy's Device= entries */
 	struct idg_device_table devices;      /* what udev shows, classified */
 	struct idg_watchlist *kernel_watches; /* both, as the kernel map holds them */
-	struct idg_endpoint_table endpoint_table; /* the network maps' contents */
-	struct idg_prefix *local_addrs;       /* this host's addresses, for Address=local */
-	size_t n_local_addrs;
+	struct idg_network_view network;      /* the network maps' contents */
 	struct udev *udev;
 	struct udev_monitor *udev_monitor;    /* events systemd-udevd has processed */
 	struct udev_monitor *kernel_monitor;  /* raw kernel events, only without systemd-udevd */
@@ -159,8 +165,8 @@ struct json_object *daemon_grant_to_json(const struct idg_grant_info *g);
  * addresses now; errors such as too many rules on one address in diags)
  * and written into the kernel; and, every second, exempt units' cgroups
  * and this host's addresses followed without a reload. */
-int daemon_network_build(struct daemon *d, const struct idg_policy *policy, struct idg_endpoint_table *ret,
-			 struct idg_diags *diags);
+int daemon_network_build(const struct idg_policy *policy, struct idg_network_view *ret, struct idg_diags *diags);
+void daemon_network_view_clear(struct idg_network_view *view);
 int daemon_network_apply(struct daemon *d, struct idg_error *err);
 void daemon_upkeep(struct daemon *d);
 

@@ -121,7 +121,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	struct idg_policy *policy = NULL, *old_policy;
 	struct idg_watchlist *watches = NULL, *old_watches;
 	struct idg_exempt_set exempt = { 0 }, old_exempt;
-	struct idg_endpoint_table endpoint_table = { 0 }, old_endpoint_table;
+	struct idg_network_view network = { 0 }, old_network;
 	struct idg_error err;
 	int r;
 
@@ -133,7 +133,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	if (r == 0 && diags.errors == 0)
 		r = idg_exempt_resolve(policy, d->cgroup_root, d->cgroup_path, &exempt, &diags);
 	if (r == 0 && diags.errors == 0)
-		r = daemon_network_build(d, policy, &endpoint_table, &diags);
+		r = daemon_network_build(policy, &network, &diags);
 	if (r < 0 && !diags.errors)
 		(void)idg_diag_add(&diags, NULL, 0, false, "%s", strerror(-r));
 	log_diags(&diags);
@@ -150,11 +150,11 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	old_policy = d->policy;
 	old_watches = d->watches;
 	old_exempt = d->exempt;
-	old_endpoint_table = d->endpoint_table;
+	old_network = d->network;
 	d->policy = policy;
 	d->watches = watches;
 	d->exempt = exempt;
-	d->endpoint_table = endpoint_table;
+	d->network = network;
 	d->policy_warnings = diags.count - diags.errors;
 	if (d->gate) {
 		r = daemon_apply_policy(d, &err);
@@ -164,7 +164,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 			d->policy = old_policy;
 			d->watches = old_watches;
 			d->exempt = old_exempt;
-			d->endpoint_table = old_endpoint_table;
+			d->network = old_network;
 			if (daemon_apply_policy(d, &err) < 0) {
 				log_error("cannot restore the previous policy in the kernel maps: %s; exiting so a restart applies it",
 					  err.message);
@@ -173,7 +173,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 			idg_policy_free(policy);
 			idg_watchlist_free(watches);
 			idg_exempt_set_clear(&exempt);
-			idg_endpoint_table_clear(&endpoint_table);
+			daemon_network_view_clear(&network);
 			idg_diags_clear(&diags);
 			return -EIO;
 		}
@@ -181,7 +181,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	idg_policy_free(old_policy);
 	idg_watchlist_free(old_watches);
 	idg_exempt_set_clear(&old_exempt);
-	idg_endpoint_table_clear(&old_endpoint_table);
+	daemon_network_view_clear(&old_network);
 	if (announce)
 		daemon_announce_policy(d);
 	if (d->timer_fd >= 0)
@@ -189,13 +189,13 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	policy = NULL;
 	watches = NULL;
 	memset(&exempt, 0, sizeof(exempt));
-	memset(&endpoint_table, 0, sizeof(endpoint_table));
+	memset(&network, 0, sizeof(network));
 	r = 0;
 out:
 	idg_policy_free(policy);
 	idg_watchlist_free(watches);
 	idg_exempt_set_clear(&exempt);
-	idg_endpoint_table_clear(&endpoint_table);
+	daemon_network_view_clear(&network);
 	idg_diags_clear(&diags);
 	return r;
 }

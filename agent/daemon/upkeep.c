@@ -12,29 +12,29 @@
 
 #include "names.h"
 
-int daemon_network_build(struct daemon *d, const struct idg_policy *policy, struct idg_endpoint_table *ret,
-			 struct idg_diags *diags)
+int daemon_network_build(const struct idg_policy *policy, struct idg_network_view *ret, struct idg_diags *diags)
 {
-	struct idg_prefix *local = NULL;
-	size_t n_local = 0;
-	int r = idg_local_addresses(&local, &n_local);
+	int r;
 
+	memset(ret, 0, sizeof(*ret));
+	r = idg_local_addresses(&ret->local, &ret->n_local);
 	if (r < 0) {
 		/* Loopback still counts as local; the rest waits for upkeep. */
 		log_warning("cannot list this host's addresses: %s", strerror(-r));
-		local = NULL;
-		n_local = 0;
+		ret->local = NULL;
+		ret->n_local = 0;
 	}
-	r = idg_endpoint_table_build(policy, local, n_local, ret, diags);
-	/* Kept only when they could be used, so a failed change is retried. */
-	if (r == 0 && diags->errors == 0) {
-		free(d->local_addrs);
-		d->local_addrs = local;
-		d->n_local_addrs = n_local;
-	} else {
-		free(local);
-	}
+	r = idg_endpoint_table_build(policy, ret->local, ret->n_local, &ret->table, diags);
+	if (r < 0)
+		daemon_network_view_clear(ret);
 	return r;
+}
+
+void daemon_network_view_clear(struct idg_network_view *view)
+{
+	idg_endpoint_table_clear(&view->table);
+	free(view->local);
+	memset(view, 0, sizeof(*view));
 }
 
 int daemon_network_apply(struct daemon *d, struct idg_error *err)
@@ -49,8 +49,8 @@ int daemon_network_apply(struct daemon *d, struct idg_error *err)
 		free(values);
 		return idg_error_set(err, -ENOMEM, "out of memory");
 	}
-	r = idg_gate_sync_endpoints(d->gate, d->endpoint_table.entries, d->endpoint_table.count,
-				    d->endpoint_table.port_flags, err);
+	r = idg_gate_sync_endpoints(d->gate, d->network.table.entries, d->network.table.count,
+				    d->network.table.port_flags, err);
 	for (size_t i = 0; r == 0 && i < d->policy->n_brokers; i++) {
 		const struct idg_broker *b = &d->policy->brokers[i];
 
@@ -80,34 +80,37 @@ static void refresh_local_addresses(struct daemon *d)
 {
 	struct idg_prefix *now = NULL;
 	size_t n_now = 0;
-	struct idg_endpoint_table table;
+	struct idg_network_view view, old;
 	struct idg_diags diags = { 0 };
 	struct idg_error err;
 	char first[1024];
 
 	if (!endpoints_use_local(d->policy) || idg_local_addresses(&now, &n_now) < 0)
 		return;
-	if (n_now == d->n_local_addrs && (!n_now || !memcmp(now, d->local_addrs, n_now * sizeof(*now)))) {
+	if (n_now == d->network.n_local && (!n_now || !memcmp(now, d->network.local, n_now * sizeof(*now)))) {
 		free(now);
 		return;
 	}
 	free(now);
-	if (daemon_network_build(d, d->policy, &table, &diags) < 0 || diags.errors) {
+	if (daemon_network_build(d->policy, &view, &diags) < 0 || diags.errors) {
 		idg_diags_first_error(&diags, first, sizeof(first));
 		log_error("this host's addresses changed, but the endpoints cannot follow: %s", diags.errors ? first : "out of memory");
 		idg_diags_clear(&diags);
+		daemon_network_view_clear(&view);
 		return;
 	}
 	idg_diags_clear(&diags);
-	idg_endpoint_table_clear(&d->endpoint_table);
-	d->endpoint_table = table;
+	old = d->network;
+	d->network = view;
 	if (daemon_network_apply(d, &err) < 0) {
 		log_error("cannot write the network endpoints: %s; exiting so a restart does", err.message);
+		daemon_network_view_clear(&old);
 		daemon_stop(d, "kernel map update failure", true);
 		return;
 	}
+	daemon_network_view_clear(&old);
 	log_notice("this host's addresses changed: Address=local now covers %zu of them besides loopback",
-		   d->n_local_addrs);
+		   d->network.n_local);
 }
 
 static void refresh_exempt(struct daemon *d)

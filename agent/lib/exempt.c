@@ -133,6 +133,13 @@ int idg_exempt_resolve(const struct idg_policy *policy, const char *cgroup_root,
 		}
 		if (r < 0)
 			goto fail;
+		if (set.count > IDG_MAX_EXEMPT) {
+			r = idg_diag_add(diags, e->file, e->line, false,
+					 "more than %d exempt cgroups: the kernel map holds %d", IDG_MAX_EXEMPT, IDG_MAX_EXEMPT);
+			if (r < 0)
+				goto fail;
+			break;
+		}
 	}
 	*ret = set;
 	return 0;

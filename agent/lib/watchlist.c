@@ -183,6 +183,13 @@ int idg_watchlist_build(const struct idg_policy *policy, struct idg_watchlist **
 			goto fail;
 		}
 		list->entries[list->count++] = e;
+		if (list->count > IDG_MAX_WATCHED) {
+			r = idg_diag_add(diags, dev->file, dev->line, false,
+					 "more than %d Device= entries: the kernel map holds %d", IDG_MAX_WATCHED, IDG_MAX_WATCHED);
+			if (r < 0)
+				goto fail;
+			break;
+		}
 	}
 	*ret_list = list;
 	return 0;
