@@ -109,15 +109,6 @@ static uint64_t count_of(const struct idg_audit_row *row)
 	return c && *c ? strtoull(c, NULL, 10) : 1;
 }
 
-static void format_time(uint64_t usec, char *buf, size_t size)
-{
-	time_t t = (time_t)(usec / 1000000);
-	struct tm tm;
-
-	(void)localtime_r(&t, &tm);
-	(void)strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 /* What the record is about, in a few words. */
 static void what_of(const struct idg_audit_row *row, char *buf, size_t size)
 {
@@ -155,7 +146,7 @@ static void print_table_row(const struct idg_audit_row *row)
 {
 	char when[32], what[512], count[24] = "";
 
-	format_time(row->time_usec, when, sizeof(when));
+	idg_format_time(row->time_usec, when, sizeof(when));
 	what_of(row, what, sizeof(what));
 	if (row->values[IDG_AF_COUNT])
 		(void)snprintf(count, sizeof(count), "%s", value(row, IDG_AF_COUNT));
@@ -168,7 +159,7 @@ static void print_json_row(const struct idg_audit_row *row)
 	struct json_object *obj = json_object_new_object();
 	char when[32];
 
-	format_time(row->time_usec, when, sizeof(when));
+	idg_format_time(row->time_usec, when, sizeof(when));
 	json_object_object_add(obj, "time", json_object_new_string(when));
 	json_object_object_add(obj, "time_usec", json_object_new_int64((int64_t)row->time_usec));
 	for (int f = 0; f < IDG_AF_COUNT_OF_FIELDS; f++)
@@ -191,7 +182,7 @@ static void print_csv_row(const struct idg_audit_row *row)
 {
 	char when[32];
 
-	format_time(row->time_usec, when, sizeof(when));
+	idg_format_time(row->time_usec, when, sizeof(when));
 	(void)printf("%s,%llu", when, (unsigned long long)row->time_usec);
 	for (int f = 0; f < IDG_AF_COUNT_OF_FIELDS; f++) {
 		(void)fputc(',', stdout);
@@ -318,8 +309,8 @@ static void summary_print(struct summary *s, bool json)
 	char first[32] = "-", last[32] = "-";
 
 	if (s->records) {
-		format_time(s->first_usec, first, sizeof(first));
-		format_time(s->last_usec, last, sizeof(last));
+		idg_format_time(s->first_usec, first, sizeof(first));
+		idg_format_time(s->last_usec, last, sizeof(last));
 	}
 	if (json) {
 		struct json_object *obj = json_object_new_object(), *tokens = json_object_new_object();

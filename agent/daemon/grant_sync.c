@@ -84,19 +84,11 @@ static void on_expired(const struct idg_grant_info *g, void *data)
 			       streq(g->source, "token") ? "purpose token" : "grant");
 	idg_record_add(&rec, "IDGUARD_GRANT_END", "%s", g->end_reason);
 	idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)g->id);
-	idg_record_add(&rec, "IDGUARD_GRANT_SOURCE", "%s", g->source);
+	idg_record_add_grant_details(&rec, g);
 	idg_record_add(&rec, "IDGUARD_USER", "%s", g->user);
 	idg_record_add(&rec, "IDGUARD_UID", "%u", g->uid);
 	idg_record_add(&rec, "IDGUARD_CLASS", "%s", classes);
 	idg_record_add(&rec, "IDGUARD_EXPIRES_USEC", "%llu", (unsigned long long)g->expires_usec);
-	if (g->token_id[0])
-		idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", g->token_id);
-	if (g->purpose[0])
-		idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", g->purpose);
-	if (g->ref[0])
-		idg_record_add(&rec, "IDGUARD_REF", "%s", g->ref);
-	if (g->approver[0])
-		idg_record_add(&rec, "IDGUARD_APPROVER", "%s", g->approver);
 	idg_record_add(&rec, "IDGUARD_SCOPE", "%s", g->scope == IDG_SCOPE_SESSION ? "session" : "uid");
 	daemon_send(d, &rec);
 	r = daemon_grants_sync_subject(d, g->scope, g->subject);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pwd.h>
 
+#include "describe.h"
 #include "idnumber.h"
 #include "names.h"
 #include "protocol.h"
@@ -47,7 +48,6 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 	bool withheld = idg_contains_id_number(title);
 	const char *shown_title = withheld ? "(withheld: it looks like a resident ID number)" : title;
 	int priority = streq(verdict, "denied") ? LOG_WARNING : streq(verdict, "audited") ? LOG_NOTICE : LOG_INFO;
-
 	char who[64];
 
 	if (uid == (uint32_t)-1)
@@ -56,12 +56,8 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 		(void)snprintf(who, sizeof(who), "uid %u", uid);
 	(void)snprintf(what, sizeof(what), "job %s \"%s\" of %s (%s) on printer queue %s", job, shown_title, user, who,
 		       queue);
-	if (grant && streq(grant->source, "token"))
-		(void)snprintf(grant_text, sizeof(grant_text), "grant %llu: token %s for %s, ref %s, approved by %s",
-			       (unsigned long long)grant->id, grant->token_id, grant->purpose, grant->ref, grant->approver);
-	else if (grant)
-		(void)snprintf(grant_text, sizeof(grant_text), "grant %llu: administrator grant",
-			       (unsigned long long)grant->id);
+	if (grant)
+		idg_grant_summary(grant, false, grant_text, sizeof(grant_text));
 	idg_record_init(&rec, streq(verdict, "denied")    ? IDG_MSG_ACCESS_DENIED
 			      : streq(verdict, "audited") ? IDG_MSG_ACCESS_AUDITED
 							  : IDG_MSG_ACCESS_GRANTED,
@@ -89,15 +85,7 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 	idg_record_add(&rec, "IDGUARD_COUNT", "1");
 	if (grant) {
 		idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)grant->id);
-		idg_record_add(&rec, "IDGUARD_GRANT_SOURCE", "%s", grant->source);
-		if (grant->token_id[0])
-			idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", grant->token_id);
-		if (grant->purpose[0])
-			idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", grant->purpose);
-		if (grant->ref[0])
-			idg_record_add(&rec, "IDGUARD_REF", "%s", grant->ref);
-		if (grant->approver[0])
-			idg_record_add(&rec, "IDGUARD_APPROVER", "%s", grant->approver);
+		idg_record_add_grant_details(&rec, grant);
 	}
 	daemon_send(d, &rec);
 }

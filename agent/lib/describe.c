@@ -68,16 +68,34 @@ static void clock_time(uint64_t usec, char *buf, size_t size)
 	(void)snprintf(buf, size, "%s", strlen(full) > 11 ? full + 11 : full);
 }
 
-static void grant_summary(const struct idg_grant_info *g, char *buf, size_t size)
+void idg_grant_summary(const struct idg_grant_info *g, bool with_until, char *buf, size_t size)
 {
-	char until[32];
+	char until[48] = "";
 
-	clock_time(g->expires_usec, until, sizeof(until));
+	if (with_until) {
+		char when[32];
+
+		clock_time(g->expires_usec, when, sizeof(when));
+		(void)snprintf(until, sizeof(until), ", until %s", when);
+	}
 	if (streq(g->source, "token"))
-		(void)snprintf(buf, size, "grant %llu: token %s for %s, ref %s, approved by %s, until %s",
+		(void)snprintf(buf, size, "grant %llu: token %s for %s, ref %s, approved by %s%s",
 			       (unsigned long long)g->id, g->token_id, g->purpose, g->ref, g->approver, until);
 	else
-		(void)snprintf(buf, size, "grant %llu: administrator grant, until %s", (unsigned long long)g->id, until);
+		(void)snprintf(buf, size, "grant %llu: administrator grant%s", (unsigned long long)g->id, until);
+}
+
+void idg_record_add_grant_details(struct idg_record *rec, const struct idg_grant_info *g)
+{
+	idg_record_add(rec, "IDGUARD_GRANT_SOURCE", "%s", g->source);
+	if (g->token_id[0])
+		idg_record_add(rec, "IDGUARD_TOKEN_ID", "%s", g->token_id);
+	if (g->purpose[0])
+		idg_record_add(rec, "IDGUARD_PURPOSE", "%s", g->purpose);
+	if (g->ref[0])
+		idg_record_add(rec, "IDGUARD_REF", "%s", g->ref);
+	if (g->approver[0])
+		idg_record_add(rec, "IDGUARD_APPROVER", "%s", g->approver);
 }
 
 /* Where a network or broker connection went, for people and fields. */
@@ -202,7 +220,7 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 		break;
 	}
 	if (have_grant)
-		grant_summary(&grant, grant_text, sizeof(grant_text));
+		idg_grant_summary(&grant, true, grant_text, sizeof(grant_text));
 	else if (ev->grant_id)
 		(void)snprintf(grant_text, sizeof(grant_text), "grant %llu", (unsigned long long)ev->grant_id);
 	if (ev->kind == IDG_EVENT_REPEAT)
@@ -294,15 +312,6 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 	idg_record_add(rec, "IDGUARD_LAST_USEC", "%llu", (unsigned long long)to_realtime(ctx, ev->last_boot_ns));
 	if (ev->grant_id)
 		idg_record_add(rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)ev->grant_id);
-	if (have_grant) {
-		idg_record_add(rec, "IDGUARD_GRANT_SOURCE", "%s", grant.source);
-		if (grant.token_id[0])
-			idg_record_add(rec, "IDGUARD_TOKEN_ID", "%s", grant.token_id);
-		if (grant.purpose[0])
-			idg_record_add(rec, "IDGUARD_PURPOSE", "%s", grant.purpose);
-		if (grant.ref[0])
-			idg_record_add(rec, "IDGUARD_REF", "%s", grant.ref);
-		if (grant.approver[0])
-			idg_record_add(rec, "IDGUARD_APPROVER", "%s", grant.approver);
-	}
+	if (have_grant)
+		idg_record_add_grant_details(rec, &grant);
 }

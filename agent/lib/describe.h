@@ -8,6 +8,7 @@
 #ifndef IDG_DESCRIBE_H
 #define IDG_DESCRIBE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "idguard.h"
@@ -31,6 +32,14 @@ struct idg_describe_context {
 
 /* Fills rec with MESSAGE_ID, PRIORITY, MESSAGE, OBJECT_PID and IDGUARD_*. */
 void idg_describe_event(const struct idg_event *ev, const struct idg_describe_context *ctx, struct idg_record *rec);
+
+struct idg_grant_info;
+/* "grant 7: administrator grant" or "grant 9: token T for P, ref R,
+ * approved by A", with ", until HH:MM:SS" when with_until. */
+void idg_grant_summary(const struct idg_grant_info *g, bool with_until, char *buf, size_t size);
+/* IDGUARD_GRANT_SOURCE, and IDGUARD_TOKEN_ID, _PURPOSE, _REF, _APPROVER when
+ * the grant has them (the caller adds IDGUARD_GRANT_ID). */
+void idg_record_add_grant_details(struct idg_record *rec, const struct idg_grant_info *g);
 
 /* Current CLOCK_REALTIME - CLOCK_BOOTTIME in µs. */
 int64_t idg_boot_to_realtime_usec(void);

@@ -20,18 +20,6 @@
 
 static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-static bool valid_id(const char *id)
-{
-	size_t len = strlen(id);
-
-	if (len == 0 || len >= 64 || !isalnum((unsigned char)id[0]))
-		return false;
-	for (const char *c = id; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
-			return false;
-	return true;
-}
-
 static uint32_t id_hash(const char *kind, const char *id)
 {
 	uint32_t h = 2166136261u;
@@ -41,13 +29,6 @@ static uint32_t id_hash(const char *kind, const char *id)
 	for (const char *s = id; *s; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h ? h : 1;
-}
-
-static void *grow(void *array, size_t count, size_t item_size)
-{
-	if (count & (count - 1))
-		return array;
-	return realloc(array, (count ? count * 2 : 4) * item_size);
 }
 
 /* ---- addresses -------------------------------------------------------------- */
@@ -206,7 +187,7 @@ int idg_endpoint_section(struct idg_policy *policy, const char *id, const struct
 {
 	struct idg_endpoint *endpoints;
 
-	if (!valid_id(id)) {
+	if (!idg_policy_valid_id(id)) {
 		report(site, "'%s' is not an endpoint name (letters, digits, '.', '_', '-'; at most 63)", id);
 		return 1;
 	}
@@ -215,7 +196,7 @@ int idg_endpoint_section(struct idg_policy *policy, const char *id, const struct
 			*ret = &policy->endpoints[i]; /* a later file adds to or overrides it */
 			return 0;
 		}
-	endpoints = grow(policy->endpoints, policy->n_endpoints, sizeof(*endpoints));
+	endpoints = idg_policy_grow(policy->endpoints, policy->n_endpoints, sizeof(*endpoints));
 	if (!endpoints)
 		return -ENOMEM;
 	policy->endpoints = endpoints;
@@ -233,7 +214,7 @@ int idg_broker_section(struct idg_policy *policy, const char *id, const struct i
 {
 	struct idg_broker *brokers;
 
-	if (!valid_id(id)) {
+	if (!idg_policy_valid_id(id)) {
 		report(site, "'%s' is not a broker name (letters, digits, '.', '_', '-'; at most 63)", id);
 		return 1;
 	}
@@ -242,7 +223,7 @@ int idg_broker_section(struct idg_policy *policy, const char *id, const struct i
 			*ret = &policy->brokers[i];
 			return 0;
 		}
-	brokers = grow(policy->brokers, policy->n_brokers, sizeof(*brokers));
+	brokers = idg_policy_grow(policy->brokers, policy->n_brokers, sizeof(*brokers));
 	if (!brokers)
 		return -ENOMEM;
 	policy->brokers = brokers;
@@ -282,7 +263,7 @@ static int add_address(struct idg_endpoint *e, const char *word, const struct id
 			     "or fd00::/8", word);
 		return 0;
 	}
-	grown = grow(e->prefixes, e->n_prefixes, sizeof(*grown));
+	grown = idg_policy_grow(e->prefixes, e->n_prefixes, sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	e->prefixes = grown;
@@ -312,7 +293,7 @@ static int add_ports(struct idg_endpoint *e, const char *word, const struct idg_
 	}
 	range.lo = (uint16_t)lo;
 	range.hi = (uint16_t)hi;
-	grown = grow(e->ports, e->n_ports, sizeof(*grown));
+	grown = idg_policy_grow(e->ports, e->n_ports, sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	e->ports = grown;
@@ -489,7 +470,7 @@ struct placed {
 
 static int place(struct placed **list, size_t *n, const struct idg_prefix *prefix, const struct idg_endpoint *e)
 {
-	struct placed *grown = grow(*list, *n, sizeof(**list));
+	struct placed *grown = idg_policy_grow(*list, *n, sizeof(**list));
 
 	if (!grown)
 		return -ENOMEM;
@@ -587,7 +568,7 @@ int idg_endpoint_table_build(const struct idg_policy *policy, const struct idg_p
 			r = -E2BIG;
 			break;
 		}
-		grown = grow(table.entries, table.count, sizeof(*grown));
+		grown = idg_policy_grow(table.entries, table.count, sizeof(*grown));
 		if (!grown) {
 			r = -ENOMEM;
 			break;

@@ -259,12 +259,23 @@ static bool valid_cgroup_path(const char *path)
 	return true;
 }
 
-static void *grow(void *array, size_t count, size_t item_size)
+void *idg_policy_grow(void *array, size_t count, size_t item_size)
 {
-	/* Doubling on powers of two keeps appends amortised O(1). */
 	if (count & (count - 1))
 		return array;
 	return realloc(array, (count ? count * 2 : 4) * item_size);
+}
+
+bool idg_policy_valid_id(const char *id)
+{
+	size_t len = strlen(id);
+
+	if (len == 0 || len >= IDG_NAME_MAX || !isalnum((unsigned char)id[0]))
+		return false;
+	for (const char *c = id; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+			return false;
+	return true;
 }
 
 static int add_device(struct parser *p, const char *value)
@@ -293,7 +304,7 @@ static int add_device(struct parser *p, const char *value)
 		report(p, "%s", err.message);
 		return 0;
 	}
-	devices = grow(policy->devices, policy->n_devices, sizeof(*devices));
+	devices = idg_policy_grow(policy->devices, policy->n_devices, sizeof(*devices));
 	if (!devices) {
 		free(dev.node);
 		return -ENOMEM;
@@ -350,7 +361,7 @@ static int add_matches(struct parser *p, unsigned kind, const char *value)
 			report(p, "%s", err.message);
 			continue;
 		}
-		matches = grow(policy->matches, policy->n_matches, sizeof(*matches));
+		matches = idg_policy_grow(policy->matches, policy->n_matches, sizeof(*matches));
 		if (!matches) {
 			idg_match_rule_free(&rule);
 			return -ENOMEM;
@@ -437,7 +448,7 @@ static int add_exempt(struct parser *p, bool is_unit, const char *value)
 		       value);
 		return 0;
 	}
-	exempt = grow(policy->exempt, policy->n_exempt, sizeof(*exempt));
+	exempt = idg_policy_grow(policy->exempt, policy->n_exempt, sizeof(*exempt));
 	if (!exempt)
 		return -ENOMEM;
 	policy->exempt = exempt;
@@ -681,7 +692,7 @@ static int intern_file(struct idg_policy *policy, const char *name, const char *
 			*ret = policy->files[i];
 			return 0;
 		}
-	files = grow(policy->files, policy->n_files, sizeof(*files));
+	files = idg_policy_grow(policy->files, policy->n_files, sizeof(*files));
 	if (!files)
 		return -ENOMEM;
 	policy->files = files;

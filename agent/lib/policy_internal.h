@@ -9,6 +9,15 @@
 #include "diag.h"
 #include "policy.h"
 
+/* Ids of sections (purposes, approvers, endpoints, brokers) are written in
+ * files, tokens and journal fields: letters, digits, '.', '_', '-', starting
+ * with a letter or digit, shorter than IDG_NAME_MAX. */
+bool idg_policy_valid_id(const char *id);
+
+/* Appending to an array of count items: doubles the allocation when count
+ * is a power of two (amortised O(1)). Returns the array to use, or NULL. */
+void *idg_policy_grow(void *array, size_t count, size_t item_size);
+
 /* Where a key was written, for diagnostics. */
 struct idg_parse_site {
 	struct idg_diags *diags;

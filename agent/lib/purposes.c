@@ -17,26 +17,6 @@
 
 #define report(site, ...) ((void)idg_diag_add((site)->diags, (site)->file, (site)->line, false, __VA_ARGS__))
 
-/* Ids are written in files, tokens and journal fields: keep them plain. */
-static bool valid_id(const char *id)
-{
-	size_t len = strlen(id);
-
-	if (len == 0 || len >= IDG_NAME_MAX || !isalnum((unsigned char)id[0]))
-		return false;
-	for (const char *c = id; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
-			return false;
-	return true;
-}
-
-static void *grow(void *array, size_t count, size_t item_size)
-{
-	if (count & (count - 1))
-		return array;
-	return realloc(array, (count ? count * 2 : 4) * item_size);
-}
-
 static void free_list(char **list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -69,11 +49,11 @@ static int list_add(char ***list, size_t *n, const char *value, const char *key,
 			}
 			memcpy(word, p, len);
 			word[len] = '\0';
-			if (!streq(word, "*") && !valid_id(word)) {
+			if (!streq(word, "*") && !idg_policy_valid_id(word)) {
 				report(site, "%s= has '%s', which is not a name (letters, digits, '.', '_', '-')", key, word);
 				return 0;
 			}
-			grown = grow(*list, *n, sizeof(**list));
+			grown = idg_policy_grow(*list, *n, sizeof(**list));
 			if (!grown)
 				return -ENOMEM;
 			*list = grown;
@@ -114,7 +94,7 @@ int idg_purpose_section(struct idg_policy *policy, const char *id, const struct 
 {
 	struct idg_purpose *purposes;
 
-	if (!valid_id(id)) {
+	if (!idg_policy_valid_id(id)) {
 		report(site, "'%s' is not a purpose id (letters, digits, '.', '_', '-'; at most %d)", id, IDG_NAME_MAX - 1);
 		return 1;
 	}
@@ -123,7 +103,7 @@ int idg_purpose_section(struct idg_policy *policy, const char *id, const struct 
 			*ret = &policy->purposes[i]; /* a later file adds to or overrides it */
 			return 0;
 		}
-	purposes = grow(policy->purposes, policy->n_purposes, sizeof(*purposes));
+	purposes = idg_policy_grow(policy->purposes, policy->n_purposes, sizeof(*purposes));
 	if (!purposes)
 		return -ENOMEM;
 	policy->purposes = purposes;
@@ -140,7 +120,7 @@ int idg_approver_section(struct idg_policy *policy, const char *id, const struct
 {
 	struct idg_approver *approvers;
 
-	if (!valid_id(id)) {
+	if (!idg_policy_valid_id(id)) {
 		report(site, "'%s' is not an approver id (letters, digits, '.', '_', '-'; at most %d)", id, IDG_NAME_MAX - 1);
 		return 1;
 	}
@@ -149,7 +129,7 @@ int idg_approver_section(struct idg_policy *policy, const char *id, const struct
 			*ret = &policy->approvers[i];
 			return 0;
 		}
-	approvers = grow(policy->approvers, policy->n_approvers, sizeof(*approvers));
+	approvers = idg_policy_grow(policy->approvers, policy->n_approvers, sizeof(*approvers));
 	if (!approvers)
 		return -ENOMEM;
 	policy->approvers = approvers;
@@ -205,7 +185,7 @@ int idg_approver_key(struct idg_approver *approver, const char *name, const char
 		     const struct idg_parse_site *site)
 {
 	if (streq(name, "User")) {
-		if (!valid_id(value))
+		if (!idg_policy_valid_id(value))
 			report(site, "User='%s' is not a user name", value);
 		else
 			(void)snprintf(approver->user, sizeof(approver->user), "%s", value);
