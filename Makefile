@@ -144,10 +144,36 @@ fuzzers: $(FUZZERS:%=$(FUZZ)/%)
 .PHONY: unit-tests helpers fuzzers
 
 # The whole suite: unit (plain and sanitized), fuzzers for a bounded time,
-# then the root integration tests. Ends with "N passed, N failed".
-check: deps all unit-tests helpers fuzzers
+# then the root integration tests. Ends with "N passed, N failed". The
+# benchmark harness is built here too (not run), so it cannot rot unseen.
+check: deps all unit-tests helpers fuzzers $(BUILD)/idguard-bench
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run-all.sh
 .PHONY: check
+
+# ---- benchmark -----------------------------------------------------------------
+# Not part of `make check`: it measures, it does not test. BENCH_ARGS passes
+# options to the harness (bench/run.sh --help).
+BENCH_SRCS := $(filter-out %.bpf.c,$(sort $(wildcard bench/*.c)))
+$(BUILD)/bench/floor.bpf.o: bench/floor.bpf.c | $(BUILD)/bpf
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bench/floor.linked.o: $(BUILD)/bench/floor.bpf.o
+	$(Q)$(BPFTOOL) gen object $@ $<
+$(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.linked.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor > $@
+$(BUILD)/bench/%.o: bench/%.c bench/bench.h $(BUILD)/bench/floor.skel.h $(SKEL) $(wildcard agent/*/*.h) bpf/idguard.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/idguard-bench: $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libidguard.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+bench: deps deps-bench all $(BUILD)/idguard-bench
+	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_ARGS)
+.PHONY: bench
 
 # ---- running -------------------------------------------------------------------
 # The agent in the foreground with the shipped default policy (plus local
@@ -163,15 +189,24 @@ DEPS := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev 
 	libcmocka-dev libclang-rt-14-dev systemd jq util-linux faketime passwd \
 	umockdev libumockdev-dev cups-daemon cups-client cups-ipp-utils sane-utils \
 	systemd-journal-remote python3
-deps:
-	$(Q)missing=$$(for p in $(DEPS); do \
+# $(call install-missing,PACKAGES)
+install-missing = missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+deps:
+	$(Q)$(call install-missing,$(DEPS))
 .PHONY: deps
+
+# The benchmark compares with an auditd watch; Debian's package does not
+# start auditd here (the benchmark starts its own when none runs).
+BENCH_DEPS := auditd
+deps-bench:
+	$(Q)$(call install-missing,$(BENCH_DEPS))
+.PHONY: deps-bench
 
 # ---- installing ----------------------------------------------------------------
 install: all
@@ -211,6 +246,7 @@ help:
 	@echo "make deps       install the Debian packages the build and tests need"
 	@echo "make run        run the agent in the foreground with the shipped policy"
 	@echo "make check      run every test (root tests need root)"
+	@echo "make bench      measure the cost per open against no agent and auditd (root)"
 	@echo "make install    install into DESTDIR (PREFIX=$(PREFIX))"
 	@echo "make V=1        show the commands"
 .PHONY: help

@@ -35,31 +35,19 @@ for tool in journalctl jq setpriv mknod bpftool useradd faketime umockdev-wrappe
 done
 
 RUN_DIR=$(mktemp -d /tmp/idguard-run.XXXXXX)
-export JOURNAL_DIR=$RUN_DIR/journal
-# journald keeps records in /run/log/journal until asked to flush them to
-# /var/log/journal; both are replaced by our own directories here.
-mkdir -p "$JOURNAL_DIR" "$RUN_DIR/persistent" /run/systemd/journal /run/log/journal /var/log/journal
-mount -t tmpfs tmpfs /run/systemd/journal
-mount --bind "$JOURNAL_DIR" /run/log/journal
-mount --bind "$RUN_DIR/persistent" /var/log/journal
-/lib/systemd/systemd-journald >"$RUN_DIR/journald.log" 2>&1 &
-JOURNALD_PID=$!
+# shellcheck source=../private-journald.sh
+. "$HERE/../private-journald.sh"
 created_users=
 cleanup_run() {
-	kill "$JOURNALD_PID" 2>/dev/null
-	wait "$JOURNALD_PID" 2>/dev/null
+	stop_private_journald
 	for user in $created_users; do
 		userdel "$user" 2>/dev/null
 	done
 	rm -rf "$RUN_DIR"
 }
 trap cleanup_run EXIT
-for _ in $(seq 200); do
-	[ -S /run/systemd/journal/socket ] && break
-	sleep 0.05
-done
-if [ ! -S /run/systemd/journal/socket ]; then
-	echo "FAIL - journald did not start: $(cat "$RUN_DIR/journald.log")"
+if ! start_private_journald "$RUN_DIR"; then
+	echo "FAIL - journald did not start: $JOURNALD_ERROR"
 	echo "0 passed, 1 failed"
 	exit 1
 fi

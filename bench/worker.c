@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Worker processes: each joins its cgroup, takes its user as uid and login
+ * uid (so it has an audit session, as a clerk who logged in does), pins
+ * itself to a CPU and then opens and closes what it is told, timing the
+ * whole block with CLOCK_MONOTONIC.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct command {
+	int op;
+	uint64_t iterations;
+};
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+int cgroup_join(const char *cgroup)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+	return write_file(path, "0");
+}
+
+static int full_read(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int full_write(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The measured loop: nothing in it but the two system calls. */
+static void open_close(const char *path, uint64_t iterations, struct block *b)
+{
+	uint64_t cpu_start = thread_cpu_ns(), start = now_ns();
+
+	for (uint64_t i = 0; i < iterations; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			close(fd);
+			b->opened++;
+		} else if (errno == EPERM) {
+			b->refused++;
+		} else {
+			if (!b->failed)
+				b->first_errno = errno;
+			b->failed++;
+		}
+	}
+	b->elapsed_ns = now_ns() - start;
+	b->cpu_ns = thread_cpu_ns() - cpu_start;
+	b->iterations = iterations;
+}
+
+/* Becomes the configured user in the configured cgroup; exits on failure,
+ * since a worker in the wrong place would measure the wrong thing. */
+static void become(const struct worker_spec *spec)
+{
+	char uid_text[32];
+	int err;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if ((err = cgroup_join(spec->cgroup)) < 0) {
+		fprintf(stderr, "worker %s: cannot join %s: %s\n", spec->name, spec->cgroup, strerror(-err));
+		_exit(2);
+	}
+	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)spec->uid);
+	if ((err = write_file("/proc/self/loginuid", uid_text)) < 0) {
+		fprintf(stderr, "worker %s: cannot set login uid: %s\n", spec->name, strerror(-err));
+		_exit(2);
+	}
+	if (spec->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(spec->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+			fprintf(stderr, "worker %s: cannot pin to CPU %d: %m\n", spec->name, spec->cpu);
+			_exit(2);
+		}
+	}
+	if (setgroups(0, NULL) < 0 || setresgid(spec->uid, spec->uid, spec->uid) < 0 ||
+	    setresuid(spec->uid, spec->uid, spec->uid) < 0) {
+		fprintf(stderr, "worker %s: cannot become uid %u: %m\n", spec->name, (unsigned)spec->uid);
+		_exit(2);
+	}
+}
+
+static void serve(const struct worker_spec *spec, int in, int out)
+{
+	struct command cmd;
+
+	while (full_read(in, &cmd, sizeof(cmd)) == 0) {
+		struct block b = { 0 };
+
+		if (cmd.op < 0 || cmd.op >= OP_COUNT)
+			_exit(3);
+		open_close(spec->paths[cmd.op], cmd.iterations, &b);
+		if (full_write(out, &b, sizeof(b)) < 0)
+			_exit(3);
+	}
+	_exit(0);
+}
+
+int worker_start(struct worker *w, const struct worker_spec *spec)
+{
+	int to[2], from[2];
+	pid_t pid;
+
+	if (pipe2(to, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(from, O_CLOEXEC) < 0) {
+		int err = -errno;
+
+		close(to[0]);
+		close(to[1]);
+		return err;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+		return err;
+	}
+	if (pid == 0) {
+		/* Keep only our two pipe ends (as fds 3 and 4): a copy of another
+		 * worker's command pipe would keep that worker from seeing EOF. */
+		if (dup2(to[0], 3) < 0 || dup2(from[1], 4) < 0)
+			_exit(2);
+		close_range(5, ~0u, 0);
+		become(spec);
+		serve(spec, 3, 4);
+	}
+	close(to[0]);
+	close(from[1]);
+	w->name = spec->name;
+	w->pid = pid;
+	w->to_worker = to[1];
+	w->from_worker = from[0];
+	return 0;
+}
+
+int worker_run(struct worker *w, enum bench_op op, uint64_t iterations, struct block *out)
+{
+	struct command cmd = { .op = op, .iterations = iterations };
+
+	if (full_write(w->to_worker, &cmd, sizeof(cmd)) < 0 ||
+	    full_read(w->from_worker, out, sizeof(*out)) < 0) {
+		fprintf(stderr, "idguard-bench: worker %s (pid %d) stopped answering\n", w->name, (int)w->pid);
+		return -1;
+	}
+	return 0;
+}
+
+void worker_stop(struct worker *w)
+{
+	int status;
+
+	if (w->pid <= 0)
+		return;
+	close(w->to_worker);
+	close(w->from_worker);
+	if (waitpid(w->pid, &status, 0) < 0) {
+		kill(w->pid, SIGKILL);
+		waitpid(w->pid, &status, 0);
+	}
+	w->pid = 0;
+}
