@@ -129,6 +129,20 @@ static int write_config(const char *dir, char *log, size_t log_len)
 }
 
 static uint64_t backlog_before;
+static char state_file[4200];
+
+/* What run.sh needs to put audit back should the harness be killed
+ * outright (SIGKILL): our auditd's pid, whether audit was on, the backlog. */
+static void write_state(const struct auditd_watch *a)
+{
+	FILE *f = fopen(state_file, "w");
+
+	if (!f)
+		return;
+	fprintf(f, "AUDITD_PID=%d\nAUDIT_WAS_ENABLED=%d\nAUDIT_BACKLOG=%" PRIu64 "\n", (int)a->pid,
+		a->was_enabled, backlog_before);
+	fclose(f);
+}
 
 int auditd_watch_start(struct auditd_watch *a, const char *node, const char *work_dir)
 {
@@ -144,34 +158,45 @@ int auditd_watch_start(struct auditd_watch *a, const char *node, const char *wor
 	}
 	a->was_enabled = enabled != 0;
 	audit_status("backlog_limit", &backlog_before);
+	snprintf(state_file, sizeof(state_file), "%s/auditd.state", work_dir);
 	if (running_pid == 0) {
-		char dir[4200];
+		char dir[4200], own_log[4300];
 
 		snprintf(dir, sizeof(dir), "%s/auditd", work_dir);
-		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		snprintf(own_log, sizeof(own_log), "%s/auditd.out", dir);
+		if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+			fprintf(stderr, "idguard-bench: cannot create %s: %m\n", dir);
 			return -1;
+		}
 		if ((err = write_config(dir, a->log, sizeof(a->log))) < 0) {
 			fprintf(stderr, "idguard-bench: cannot write the auditd config: %s\n", strerror(-err));
 			return -1;
 		}
 		a->pid = fork();
-		if (a->pid < 0)
+		if (a->pid < 0) {
+			fprintf(stderr, "idguard-bench: cannot start auditd: %m\n");
 			return -1;
+		}
 		if (a->pid == 0) {
-			int devnull = open("/dev/null", O_RDWR);
+			int out = open(own_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 
-			if (devnull >= 0)
-				dup2(devnull, STDOUT_FILENO), dup2(devnull, STDERR_FILENO);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			if (out >= 0)
+				dup2(out, STDOUT_FILENO), dup2(out, STDERR_FILENO);
+			close_range(3, ~0u, 0);
 			execlp("auditd", "auditd", "-n", "-c", dir, (char *)NULL);
 			_exit(127);
 		}
+		write_state(a);
 		for (int i = 0; i < 100; i++) {
 			if (audit_status("pid", &running_pid) == 0 && running_pid == (uint64_t)a->pid)
 				break;
 			usleep(50000);
 		}
 		if (running_pid != (uint64_t)a->pid) {
-			fprintf(stderr, "idguard-bench: auditd (pid %d) did not register with the kernel\n", (int)a->pid);
+			fprintf(stderr, "idguard-bench: auditd (pid %d) did not register with the kernel; its words: %s\n",
+				(int)a->pid, own_log);
 			auditd_watch_stop(a);
 			return -1;
 		}
@@ -213,6 +238,7 @@ void auditd_watch_stop(struct auditd_watch *a)
 			run(restore, NULL, 0);
 		if (!a->was_enabled)
 			run(off, NULL, 0);
+		unlink(state_file);
 	}
 }
 

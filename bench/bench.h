@@ -54,6 +54,8 @@ struct block {
 };
 
 int worker_start(struct worker *w, const struct worker_spec *spec);
+void child_setup(const int *keep, int n);
+int become_user(uid_t uid);
 int worker_run(struct worker *w, enum bench_op op, uint64_t iterations, struct block *out);
 void worker_stop(struct worker *w);
 
@@ -61,11 +63,14 @@ void worker_stop(struct worker *w);
 struct flood_result {
 	uint64_t attempts;
 	uint64_t refused;
-	uint64_t other;
+	uint64_t opened;
+	uint64_t failed;
 	uint64_t elapsed_ns;
 };
-int flood_run(const char *cgroup, uid_t uid, const char *path, uint64_t total, int processes,
-	      struct flood_result *out);
+struct flood;
+int flood_prepare(struct flood **ret, const char *cgroup, uid_t uid, const char *path, uint64_t total,
+		  int processes);
+int flood_go(struct flood *f, struct flood_result *out);
 
 /* Journal records of one MESSAGE_ID for one cgroup: how many, and the sum
  * of their IDGUARD_COUNT. */
@@ -139,7 +144,7 @@ struct target {
 	bool met;
 };
 
-#define MAX_TARGETS 8
+#define MAX_TARGETS 12
 
 struct results {
 	char kernel[128];
@@ -156,6 +161,7 @@ struct results {
 	/* Every refused and granted open of the timed blocks, in the journal. */
 	uint64_t refused_attempts, granted_attempts;
 	struct journal_tally refused_journal, granted_journal;
+	bool journal_timed_out;
 
 	/* Hook runs while the guarded clerk opened hook_opens of each. */
 	uint64_t hook_opens, hook_runs_file, hook_runs_unwatched;

@@ -91,8 +91,9 @@ static void round_ratios(const struct results *r, enum bench_config a, enum benc
 	for (int i = 0; i < n; i++)
 		ratios[i] = sb->ns[i] > 0 ? sa->ns[i] / sb->ns[i] : 0;
 	*mid = median(ratios, n); /* sorts */
-	*q1 = n ? ratios[n / 4] : 0;
-	*q3 = n ? ratios[(3 * n) / 4] : 0;
+	/* Nearest-rank quartiles: the ceil(p*n)-th smallest. */
+	*q1 = n ? ratios[(n + 3) / 4 - 1] : 0;
+	*q3 = n ? ratios[(3 * n + 3) / 4 - 1] : 0;
 }
 
 /* How much of the unwatched open's cost is the hook's, not idguard's. */
@@ -182,7 +183,7 @@ static void print_flood(const struct results *r, FILE *out)
 		grouped((uint64_t)((double)r->flood.attempts / took), b, sizeof(b)),
 		grouped(r->flood.refused, c, sizeof(c)));
 	fprintf(out, "  journal: %" PRIu64 " entries whose counts add up to %s, all there %.2f s after the "
-		"first open (%s attempts/s delivered)\n",
+		"first open, the last repeat window included (%s attempts/s delivered)\n",
 		r->flood_journal.records, grouped(r->flood_journal.attempts, a, sizeof(a)), accounted,
 		grouped((uint64_t)((double)r->flood_journal.attempts / accounted), b, sizeof(b)));
 	fprintf(out, "  ring buffer: %" PRIu64 " records, %" PRIu64 " lost; %s attempts folded into counts\n",
@@ -243,18 +244,18 @@ static json_object *u64(uint64_t v)
 	return json_object_new_int64((int64_t)v);
 }
 
-static json_object *samples(const struct series *s)
+static json_object *samples(const double *values, int n)
 {
 	json_object *a = json_object_new_array();
 
-	for (int i = 0; i < s->n; i++)
-		json_object_array_add(a, json_object_new_double(s->ns[i]));
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_double(values[i]));
 	return a;
 }
 
 static void add_case(json_object *cases, const struct results *r, const struct row *row)
 {
-	json_object *c = json_object_new_object(), *all = json_object_new_object();
+	json_object *c = json_object_new_object(), *all = json_object_new_object(), *all_cpu = json_object_new_object();
 	const enum bench_config confs[4] = { CONF_NONE, row->idguard, CONF_AUDITD, CONF_FLOOR };
 	const char *names[4] = { "none", "idguard", "auditd", "allow_only" };
 	double none = med(r, CONF_NONE, row->op), idg = med(r, row->idguard, row->op),
@@ -272,13 +273,15 @@ static void add_case(json_object *cases, const struct results *r, const struct r
 		json_object_object_add(c, key, json_object_new_double(s->median_ns));
 		snprintf(key, sizeof(key), "%s_cpu_ns", names[i]);
 		json_object_object_add(c, key, json_object_new_double(s->median_cpu_ns));
-		json_object_object_add(all, names[i], samples(s));
+		json_object_object_add(all, names[i], samples(s->ns, s->n));
+		json_object_object_add(all_cpu, names[i], samples(s->cpu, s->n));
 	}
 	if (none > 0)
 		json_object_object_add(c, "idguard_vs_none", json_object_new_double(idg / none));
 	if (aud > 0 && idg > 0)
 		json_object_object_add(c, "auditd_vs_idguard", json_object_new_double(aud / idg));
 	json_object_object_add(c, "samples_ns", all);
+	json_object_object_add(c, "samples_cpu_ns", all_cpu);
 	json_object_array_add(cases, c);
 }
 

@@ -93,9 +93,20 @@ cleanup() {
 			echo "bench: warning: could not remove the pinned programs in $BPFFS" >&2
 	fi
 	mountpoint -q "$RUN/bpffs" && umount "$RUN/bpffs"
-	# An audit watch left by a harness that was killed outright.
+	# What a harness killed outright (SIGKILL) could not put back itself: its
+	# audit rules, the auditd it started, audit's switch and backlog limit.
 	auditctl -W "$RUN/nodes/watched" -p r -k idguard-bench >/dev/null 2>&1 || true
 	auditctl -d task,never -F fsgid=2147483646 >/dev/null 2>&1 || true
+	if [ -f "$RUN/auditd.state" ]; then
+		# shellcheck disable=SC1091
+		. "$RUN/auditd.state"
+		if [ "$(cat "/proc/$AUDITD_PID/comm" 2>/dev/null)" = auditd ]; then
+			kill -TERM "$AUDITD_PID"
+			for _ in $(seq 50); do kill -0 "$AUDITD_PID" 2>/dev/null || break; sleep 0.1; done
+		fi
+		[ "${AUDIT_BACKLOG:-0}" -gt 0 ] && auditctl -b "$AUDIT_BACKLOG" >/dev/null 2>&1
+		[ "${AUDIT_WAS_ENABLED:-1}" = 0 ] && auditctl -e 0 >/dev/null 2>&1
+	fi
 	stop_private_journald
 	rm -rf "$RUN"
 }

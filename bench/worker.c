@@ -132,7 +132,6 @@ static void become(const struct worker_spec *spec)
 	char uid_text[32];
 	int err;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if ((err = cgroup_join(spec->cgroup)) < 0) {
 		fprintf(stderr, "worker %s: cannot join %s: %s\n", spec->name, spec->cgroup, strerror(-err));
 		_exit(2);
@@ -152,11 +151,45 @@ static void become(const struct worker_spec *spec)
 			_exit(2);
 		}
 	}
-	if (setgroups(0, NULL) < 0 || setresgid(spec->uid, spec->uid, spec->uid) < 0 ||
-	    setresuid(spec->uid, spec->uid, spec->uid) < 0) {
+	if (become_user(spec->uid) < 0) {
 		fprintf(stderr, "worker %s: cannot become uid %u: %m\n", spec->name, (unsigned)spec->uid);
 		_exit(2);
 	}
+}
+
+/* In a freshly forked child of the harness: the harness's signal handling
+ * and exit work are not the child's, and only the n descriptors in keep
+ * stay open, renumbered 3, 4, ... in that order. */
+void child_setup(const int *keep, int n)
+{
+	int moved[8];
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	/* Out of the way first, so that no dup2() below overwrites one. */
+	for (int i = 0; i < n && i < 8; i++)
+		if ((moved[i] = fcntl(keep[i], F_DUPFD_CLOEXEC, 16)) < 0)
+			_exit(2);
+	for (int i = 0; i < n && i < 8; i++)
+		if (dup2(moved[i], 3 + i) < 0)
+			_exit(2);
+	close_range(3 + (unsigned)n, ~0u, 0);
+}
+
+/* Drops to uid (also as gid, no supplementary groups), then asks to be
+ * killed with the harness: the kernel forgets that request on a change of
+ * credentials, so it comes after. */
+int become_user(uid_t uid)
+{
+	pid_t parent = getppid();
+
+	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+		return -1;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -1;
+	if (getppid() != parent)
+		_exit(2); /* the harness is already gone */
+	return 0;
 }
 
 static void serve(const struct worker_spec *spec, int in, int out)
@@ -198,11 +231,9 @@ int worker_start(struct worker *w, const struct worker_spec *spec)
 		return err;
 	}
 	if (pid == 0) {
-		/* Keep only our two pipe ends (as fds 3 and 4): a copy of another
-		 * worker's command pipe would keep that worker from seeing EOF. */
-		if (dup2(to[0], 3) < 0 || dup2(from[1], 4) < 0)
-			_exit(2);
-		close_range(5, ~0u, 0);
+		/* A copy of another worker's command pipe would keep that
+		 * worker from seeing EOF: keep only ours. */
+		child_setup((int[]){ to[0], from[1] }, 2);
 		become(spec);
 		serve(spec, 3, 4);
 	}
@@ -227,6 +258,8 @@ int worker_run(struct worker *w, enum bench_op op, uint64_t iterations, struct b
 	return 0;
 }
 
+/* Closing its pipe ends the worker; one that does not end within two
+ * seconds is killed. */
 void worker_stop(struct worker *w)
 {
 	int status;
@@ -235,9 +268,13 @@ void worker_stop(struct worker *w)
 		return;
 	close(w->to_worker);
 	close(w->from_worker);
-	if (waitpid(w->pid, &status, 0) < 0) {
-		kill(w->pid, SIGKILL);
-		waitpid(w->pid, &status, 0);
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(w->pid, &status, WNOHANG) != 0)
+			goto done;
+		usleep(10000);
 	}
+	kill(w->pid, SIGKILL);
+	waitpid(w->pid, &status, 0);
+done:
 	w->pid = 0;
 }
