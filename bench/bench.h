@@ -55,7 +55,7 @@ struct block {
 
 int worker_start(struct worker *w, const struct worker_spec *spec);
 void child_setup(const int *keep, int n);
-int become_user(uid_t uid);
+int become_clerk(const char *who, const char *cgroup, uid_t uid, int cpu);
 int worker_run(struct worker *w, enum bench_op op, uint64_t iterations, struct block *out);
 void worker_stop(struct worker *w);
 
@@ -100,11 +100,11 @@ void audit_contexts_off_begin(void);
 void audit_contexts_off_end(void);
 bool audit_contexts_off_active(void);
 
-/* The kernel side: the gate's counters summed over CPUs; the run count of
- * the device programs attached to a cgroup (needs stats_enable()'s fd held). */
+/* The kernel side, from idguard's pins: the gate's counters summed over
+ * CPUs; the device program's run count (needs stats_enable()'s fd held). */
 int gate_stats_read(const char *bpffs_dir, uint64_t totals[IDG_STAT_COUNT]);
 int stats_enable(void);
-int device_program_runs(const char *cgroup, uint64_t *runs);
+int device_program_runs(const char *bpffs_dir, uint64_t *runs);
 
 int map_entries(const char *bpffs_dir, const char *map_name, uint64_t *count);
 

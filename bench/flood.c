@@ -2,8 +2,8 @@
 /*
  * The flood: several processes of one clerk with no grant open a watched
  * node as fast as they can. flood_prepare() forks them and waits until each
- * has joined its cgroup and become the clerk (with a login session of its
- * own); flood_go() starts them all at once and collects what each saw.
+ * has joined its cgroup and become the clerk (become_clerk()); flood_go()
+ * starts them all at once and collects what each saw.
  */
 #include "bench.h"
 
@@ -35,22 +35,10 @@ static void flood_child(const char *cgroup, uid_t uid, const char *path, uint64_
 			int report)
 {
 	struct flood_report r = { 0 };
-	char byte = 1, uid_text[32];
-	int err, fd;
+	char byte = 1;
+	int fd;
 
-	if ((err = cgroup_join(cgroup)) < 0) {
-		fprintf(stderr, "flood: cannot join %s: %s\n", cgroup, strerror(-err));
-		_exit(2);
-	}
-	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)uid);
-	fd = open("/proc/self/loginuid", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, uid_text, strlen(uid_text)) < 0) {
-		fprintf(stderr, "flood: cannot set the login uid: %m\n");
-		_exit(2);
-	}
-	close(fd);
-	if (become_user(uid) < 0)
-		_exit(2);
+	become_clerk("flood", cgroup, uid, -1);
 	if (write(ready, &byte, 1) != 1)
 		_exit(2);
 	/* Everyone starts when the harness closes its end of go. */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What the kernel side says about itself: the gate's per-CPU counters
- * (pinned map "stats", summed over CPUs), and how often the device program
- * attached to a cgroup has run (kernel.bpf_stats, switched on only while
+ * What the kernel side says about itself: the gate's counters, and how
+ * often its device program has run (kernel.bpf_stats, switched on only while
  * asked, since it costs time on every run).
  */
 #include "bench.h"
+#include "gate.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,31 +16,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The gate's counters, summed over CPUs, as idguardctl status reads them. */
 int gate_stats_read(const char *bpffs_dir, uint64_t totals[IDG_STAT_COUNT])
 {
-	char path[4200];
-	int fd, cpus = libbpf_num_possible_cpus();
-	uint64_t *values;
+	struct idg_gate_pins pins;
+	struct idg_error err = { 0 };
+	int r = idg_gate_inspect_pins(bpffs_dir, &pins, &err);
 
-	if (cpus <= 0)
-		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/stats", bpffs_dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	values = calloc((size_t)cpus, sizeof(*values));
-	if (!values) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (__u32 key = 0; key < IDG_STAT_COUNT; key++) {
-		totals[key] = 0;
-		if (bpf_map_lookup_elem(fd, &key, values) == 0)
-			for (int cpu = 0; cpu < cpus; cpu++)
-				totals[key] += values[cpu];
-	}
-	free(values);
-	close(fd);
+	if (r < 0)
+		return r;
+	memcpy(totals, pins.stats, sizeof(pins.stats));
 	return 0;
 }
 
@@ -51,34 +36,30 @@ int stats_enable(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int device_program_runs(const char *cgroup, uint64_t *runs)
+/* How often idguard's device program (the one its pinned link holds) has
+ * run; counted only while stats_enable()'s descriptor is held. */
+int device_program_runs(const char *bpffs_dir, uint64_t *runs)
 {
-	__u32 ids[8], count = 8, attach_flags = 0;
-	int cg = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int err;
+	struct idg_gate_pins pins;
+	struct idg_error err = { 0 };
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int r = idg_gate_inspect_pins(bpffs_dir, &pins, &err), fd;
 
-	if (cg < 0)
+	if (r < 0)
+		return r;
+	if (!pins.prog_id)
+		return -ENOENT;
+	fd = bpf_prog_get_fd_by_id(pins.prog_id);
+	if (fd < 0)
 		return -errno;
-	err = bpf_prog_query(cg, BPF_CGROUP_DEVICE, 0, &attach_flags, ids, &count);
-	close(cg);
-	if (err < 0)
+	memset(&info, 0, sizeof(info));
+	r = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (r < 0)
 		return -errno;
-	*runs = 0;
-	for (__u32 i = 0; i < count; i++) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			return -errno;
-		memset(&info, 0, sizeof(info));
-		err = bpf_obj_get_info_by_fd(fd, &info, &len);
-		close(fd);
-		if (err < 0)
-			return -errno;
-		*runs += info.run_cnt;
-	}
-	return count ? 0 : -ENOENT;
+	*runs = info.run_cnt;
+	return 0;
 }
 
 /* How many entries a pinned map holds, by walking its keys. */

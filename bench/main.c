@@ -404,7 +404,6 @@ static int check_accounting(struct results *r, const struct options *o)
  * not run the device program at all; the unwatched node runs it once. */
 static int check_hook(struct results *r, const struct options *o)
 {
-	char guarded[4200];
 	uint64_t before, after_file, after_node;
 	int stats_fd = stats_enable(), err;
 
@@ -412,13 +411,12 @@ static int check_hook(struct results *r, const struct options *o)
 		fprintf(stderr, "idguard-bench: cannot switch on BPF run statistics: %s\n", strerror(-stats_fd));
 		return 0;
 	}
-	snprintf(guarded, sizeof(guarded), "%s/guarded", o->cgroup);
 	r->hook_opens = 10000;
-	if ((err = device_program_runs(guarded, &before)) < 0 ||
+	if ((err = device_program_runs(o->bpffs, &before)) < 0 ||
 	    run_block(r, CONF_IDGUARD, OP_FILE, r->hook_opens, NULL, NULL) < 0 ||
-	    (err = device_program_runs(guarded, &after_file)) < 0 ||
+	    (err = device_program_runs(o->bpffs, &after_file)) < 0 ||
 	    run_block(r, CONF_IDGUARD, OP_UNWATCHED, r->hook_opens, NULL, NULL) < 0 ||
-	    (err = device_program_runs(guarded, &after_node)) < 0) {
+	    (err = device_program_runs(o->bpffs, &after_node)) < 0) {
 		close(stats_fd);
 		fprintf(stderr, "idguard-bench: cannot read the device program's run count: %s\n",
 			err < 0 ? strerror(-err) : "worker failed");

@@ -125,38 +125,6 @@ static void open_close(const char *path, uint64_t iterations, struct block *b)
 	b->iterations = iterations;
 }
 
-/* Becomes the configured user in the configured cgroup; exits on failure,
- * since a worker in the wrong place would measure the wrong thing. */
-static void become(const struct worker_spec *spec)
-{
-	char uid_text[32];
-	int err;
-
-	if ((err = cgroup_join(spec->cgroup)) < 0) {
-		fprintf(stderr, "worker %s: cannot join %s: %s\n", spec->name, spec->cgroup, strerror(-err));
-		_exit(2);
-	}
-	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)spec->uid);
-	if ((err = write_file("/proc/self/loginuid", uid_text)) < 0) {
-		fprintf(stderr, "worker %s: cannot set login uid: %s\n", spec->name, strerror(-err));
-		_exit(2);
-	}
-	if (spec->cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(spec->cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-			fprintf(stderr, "worker %s: cannot pin to CPU %d: %m\n", spec->name, spec->cpu);
-			_exit(2);
-		}
-	}
-	if (become_user(spec->uid) < 0) {
-		fprintf(stderr, "worker %s: cannot become uid %u: %m\n", spec->name, (unsigned)spec->uid);
-		_exit(2);
-	}
-}
-
 /* In a freshly forked child of the harness: the harness's signal handling
  * and exit work are not the child's, and only the n descriptors in keep
  * stay open, renumbered 3, 4, ... in that order. */
@@ -176,17 +144,42 @@ void child_setup(const int *keep, int n)
 	close_range(3 + (unsigned)n, ~0u, 0);
 }
 
-/* Drops to uid (also as gid, no supplementary groups), then asks to be
- * killed with the harness: the kernel forgets that request on a change of
- * credentials, so it comes after. */
-int become_user(uid_t uid)
+/* Makes this child the clerk it stands for: joins cgroup, takes uid as uid,
+ * gid and login uid (so it has an audit session of its own, as a clerk who
+ * logged in does), pins itself to cpu (unless -1), then asks to be killed
+ * with the harness (the kernel forgets that request on a change of
+ * credentials, so it comes last). Exits on failure: a process in the wrong
+ * place would measure the wrong thing. */
+int become_clerk(const char *who, const char *cgroup, uid_t uid, int cpu)
 {
 	pid_t parent = getppid();
+	char uid_text[32];
+	int err;
 
-	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
-		return -1;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		return -1;
+	if ((err = cgroup_join(cgroup)) < 0) {
+		fprintf(stderr, "%s: cannot join %s: %s\n", who, cgroup, strerror(-err));
+		_exit(2);
+	}
+	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)uid);
+	if ((err = write_file("/proc/self/loginuid", uid_text)) < 0) {
+		fprintf(stderr, "%s: cannot set the login uid: %s\n", who, strerror(-err));
+		_exit(2);
+	}
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+			fprintf(stderr, "%s: cannot pin to CPU %d: %m\n", who, cpu);
+			_exit(2);
+		}
+	}
+	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		fprintf(stderr, "%s: cannot become uid %u: %m\n", who, (unsigned)uid);
+		_exit(2);
+	}
 	if (getppid() != parent)
 		_exit(2); /* the harness is already gone */
 	return 0;
@@ -234,7 +227,7 @@ int worker_start(struct worker *w, const struct worker_spec *spec)
 		/* A copy of another worker's command pipe would keep that
 		 * worker from seeing EOF: keep only ours. */
 		child_setup((int[]){ to[0], from[1] }, 2);
-		become(spec);
+		become_clerk(spec->name, spec->cgroup, spec->uid, spec->cpu);
 		serve(spec, 3, 4);
 	}
 	close(to[0]);
