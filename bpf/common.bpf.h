@@ -16,14 +16,39 @@
 
 struct bpf_map; /* opaque: only passed back to the kernel */
 
-/* Only the two fields we read; CO-RE finds them in the running kernel. */
+/* Only the fields we read; CO-RE finds them in the running kernel. The
+ * cgroup path is how a task's cgroup ancestors are read where the kernel has
+ * no bpf_get_current_ancestor_cgroup_id for the program. */
 typedef struct {
 	unsigned int val;
 } kuid_t;
+struct kernfs_node {
+	__u64 id;
+} __attribute__((preserve_access_index));
+struct cgroup_subsys_state {
+	struct cgroup_subsys_state *parent;
+} __attribute__((preserve_access_index));
+struct cgroup {
+	struct cgroup_subsys_state self; /* first: a css of a cgroup is the cgroup */
+	struct kernfs_node *kn;
+} __attribute__((preserve_access_index));
+struct css_set {
+	struct cgroup *dfl_cgrp;
+} __attribute__((preserve_access_index));
 struct task_struct {
+	int pid;
+	int tgid;
+	char comm[16];
 	unsigned int sessionid;
 	kuid_t loginuid;
+	struct css_set *cgroups;
 } __attribute__((preserve_access_index));
+
+/* enum idg_helper bits: what cgroup/dev and cgroup/connect* programs may
+ * call here. Set by the daemon before load; the verifier sees constants and
+ * never looks at the branch this kernel could not check. */
+const volatile __u32 dev_helpers = 0;
+const volatile __u32 sock_helpers = 0;
 
 /* Every map is pinned by name under the daemon's bpffs dir, so a restarted
  * daemon picks up the same state and the ring buffer keeps waiting events. */
@@ -53,6 +78,14 @@ struct {
 	__type(value, struct idg_watch);
 	PINNED;
 } watched_ranges SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IDG_MAX_DECIDED);
+	__type(key, __u64);
+	__type(value, struct idg_decided);
+	PINNED;
+} decided SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -158,18 +191,40 @@ static __always_inline void emit(const struct idg_event *ev)
 	stat_add(IDG_STAT_EVENTS, 1);
 }
 
-static __always_inline int caller_is_exempt(__u64 cgroup_id)
+static __always_inline int cgroup_is_exempt(__u64 cgroup_id)
 {
-	if (bpf_map_lookup_elem(&exempt_cgroups, &cgroup_id))
-		return 1;
-	/* An exempt service may run in child cgroups of its unit. */
-	for (int level = 1; level < IDG_EXEMPT_MAX_DEPTH; level++) {
-		__u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
+	return bpf_map_lookup_elem(&exempt_cgroups, &cgroup_id) != NULL;
+}
 
-		if (!ancestor || ancestor == cgroup_id)
+/* An exempt service may run in child cgroups of its unit: every ancestor
+ * below the root counts. */
+static __always_inline int caller_is_exempt(__u64 cgroup_id, struct task_struct *task, __u32 helpers)
+{
+	if (cgroup_is_exempt(cgroup_id))
+		return 1;
+	if (helpers & IDG_HELPER_ANCESTOR_CGROUP) {
+		for (int level = 1; level < IDG_EXEMPT_MAX_DEPTH; level++) {
+			__u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
+
+			if (!ancestor || ancestor == cgroup_id)
+				break;
+			if (cgroup_is_exempt(ancestor))
+				return 1;
+		}
+		return 0;
+	}
+	/* The same ancestors, read upwards from the task's own cgroup. */
+	struct cgroup *cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+
+	for (int depth = 1; depth < IDG_EXEMPT_MAX_DEPTH && cgroup; depth++) {
+		struct cgroup *parent = (struct cgroup *)BPF_CORE_READ(cgroup, self.parent);
+
+		/* The root (no parent of its own) is not an exemption. */
+		if (!parent || !BPF_CORE_READ(parent, self.parent))
 			break;
-		if (bpf_map_lookup_elem(&exempt_cgroups, &ancestor))
+		if (cgroup_is_exempt(BPF_CORE_READ(parent, kn, id)))
 			return 1;
+		cgroup = parent;
 	}
 	return 0;
 }
@@ -269,10 +324,18 @@ static __always_inline void record(struct idg_event *ev, __u64 window_ns)
 	emit(ev);
 }
 
+static __always_inline __u64 current_pid_tgid(struct task_struct *task, __u32 helpers)
+{
+	if (helpers & IDG_HELPER_PID_TGID)
+		return bpf_get_current_pid_tgid();
+	return (__u64)BPF_CORE_READ(task, tgid) << 32 | (__u32)BPF_CORE_READ(task, pid);
+}
+
 /* The decision all gates share. ev carries the gate's own fields (gate,
  * entry id, device numbers or address); the rest is filled in here.
+ * helpers: what this program may call (dev_helpers or sock_helpers).
  * Returns 1 to let the call go on, 0 to make it fail with EPERM. */
-static __always_inline int decide(struct idg_event *ev, __u32 class_id)
+static __always_inline int decide(struct idg_event *ev, __u32 class_id, __u32 helpers)
 {
 	struct idg_config *cfg;
 	__u32 zero = 0, mode;
@@ -286,15 +349,14 @@ static __always_inline int decide(struct idg_event *ev, __u32 class_id)
 	if (mode == IDG_MODE_OFF)
 		return 1;
 
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
 
-	if (caller_is_exempt(cgroup_id)) {
+	if (caller_is_exempt(cgroup_id, task, helpers)) {
 		stat_add(IDG_STAT_EXEMPT, 1);
 		return 1;
 	}
 
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 now = bpf_ktime_get_boot_ns();
 	int allow;
 
@@ -302,6 +364,8 @@ static __always_inline int decide(struct idg_event *ev, __u32 class_id)
 	ev->last_boot_ns = now;
 	ev->cgroup_id = cgroup_id;
 	ev->count = 1;
+	__u64 pid_tgid = current_pid_tgid(task, helpers);
+
 	ev->pid = (__u32)pid_tgid;
 	ev->tgid = pid_tgid >> 32;
 	ev->uid = (__u32)bpf_get_current_uid_gid();
@@ -326,7 +390,10 @@ static __always_inline int decide(struct idg_event *ev, __u32 class_id)
 		stat_add(IDG_STAT_AUDITED, 1);
 		allow = 1;
 	}
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	if (helpers & IDG_HELPER_COMM)
+		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	else
+		BPF_CORE_READ_INTO(&ev->comm, task, comm);
 	record(ev, cfg->repeat_window_ns);
 	return allow;
 }

@@ -3,6 +3,8 @@
  * The kernel gate: one program per kind of access, each finding the class of
  * what is asked for and handing the rest to decide() (common.bpf.h).
  *   idguard_dev            open()/access() of a char or block device node
+ *   idguard_dev_standby    the same, attached after it: decides what it
+ *                          did not see (its link detached by someone)
  *   idguard_connect4, 6    connect() to a policy endpoint (address, port)
  *   idguard_connect_unix   connect() to a broker's unix socket, by path
  *                          (Linux 6.7+; the daemon loads it where it exists)
@@ -37,9 +39,12 @@ static __always_inline int lookup_watch(__u32 dev_type, __u32 major, __u32 minor
 		}
 	}
 	if (rule->flags & IDG_MAJOR_RANGE) {
-		struct idg_range_key key = { .prefixlen = 64 };
+		struct idg_range_key key = {};
 		__u32 head = bpf_htonl(dev_type << 12 | major), tail = bpf_htonl(minor);
 
+		/* Set here, not in an initializer: clang would keep that in an
+		 * anonymous .rodata, whose BTF Linux 5.10 refuses. */
+		key.prefixlen = 64;
 		__builtin_memcpy(key.data, &head, 4);
 		__builtin_memcpy(key.data + 4, &tail, 4);
 		watch = bpf_map_lookup_elem(&watched_ranges, &key);
@@ -56,23 +61,43 @@ static __always_inline int lookup_watch(__u32 dev_type, __u32 major, __u32 minor
 	return 0;
 }
 
-/* A node of a watched major: which entry, then the shared decision. Kept
- * out of line, and handed only ctx and the rule, so that the fast path
- * below keeps two registers and a 4-byte stack frame (inlined, the whole
- * decision's stores were hoisted ahead of its early return): every device
- * open in the guarded cgroup pays for the fast path, and most opens never
- * get past it. */
-static __noinline int decide_device(struct bpf_cgroup_dev_ctx *ctx, const struct idg_major_rule *rule)
+/* A node of a watched major: which entry, then the shared decision. The
+ * main program marks the open as decided; the standby, attached after it,
+ * decides only an open that carries no such mark (see struct idg_decided).
+ * Kept out of line, and handed only ctx and the rule, so that the fast
+ * path below keeps two registers and a 4-byte stack frame (inlined, the
+ * whole decision's stores were hoisted ahead of its early return): every
+ * device open in the guarded cgroup pays for the fast path, and most opens
+ * never get past it. */
+static __always_inline int decide_device(struct bpf_cgroup_dev_ctx *ctx, const struct idg_major_rule *rule,
+					 int standby)
 {
 	__u32 dev_type = ctx->access_type & 0xffff, access = ctx->access_type >> 16;
 	__u32 major = ctx->major, minor = ctx->minor;
+	struct idg_decided mark = { .access_type = ctx->access_type, .major = major, .minor = minor };
+	struct task_struct *task;
 	struct idg_watch watch;
+	__u64 pid_tgid;
 
 	/* devtmpfs and udev create nodes through mknod; creating is not imaging. */
 	if (access == BPF_DEVCG_ACC_MKNOD)
 		return VERDICT_ALLOW;
 	if (!lookup_watch(dev_type, major, minor, rule, &watch))
 		return VERDICT_ALLOW;
+
+	task = (struct task_struct *)bpf_get_current_task();
+	pid_tgid = current_pid_tgid(task, dev_helpers);
+	if (standby) {
+		struct idg_decided *seen = bpf_map_lookup_elem(&decided, &pid_tgid);
+
+		/* The main program decided this open, and its verdict stands. */
+		if (seen && seen->access_type == mark.access_type && seen->major == major && seen->minor == minor) {
+			(void)bpf_map_delete_elem(&decided, &pid_tgid);
+			return VERDICT_ALLOW;
+		}
+	} else {
+		(void)bpf_map_update_elem(&decided, &pid_tgid, &mark, BPF_ANY);
+	}
 
 	struct idg_event ev = {
 		.device_id = watch.device_id,
@@ -83,11 +108,21 @@ static __noinline int decide_device(struct bpf_cgroup_dev_ctx *ctx, const struct
 		.gate = IDG_GATE_DEVICE,
 	};
 
-	return decide(&ev, watch.class_id);
+	return decide(&ev, watch.class_id, dev_helpers);
 }
 
-SEC("cgroup/dev")
-int idguard_dev(struct bpf_cgroup_dev_ctx *ctx)
+static __noinline int decide_device_main(struct bpf_cgroup_dev_ctx *ctx, const struct idg_major_rule *rule)
+{
+	return decide_device(ctx, rule, 0);
+}
+
+static __noinline int decide_device_standby(struct bpf_cgroup_dev_ctx *ctx, const struct idg_major_rule *rule)
+{
+	return decide_device(ctx, rule, 1);
+}
+
+/* The fast path every unrelated device takes: one inlined array load. */
+static __always_inline const struct idg_major_rule *watched_major(const struct bpf_cgroup_dev_ctx *ctx)
 {
 	__u32 major = ctx->major;
 	struct idg_major_rule *rule;
@@ -95,13 +130,30 @@ int idguard_dev(struct bpf_cgroup_dev_ctx *ctx)
 
 	/* Linux majors have 12 bits; the check keeps the slot in its half. */
 	if (major >= IDG_MAJOR_COUNT)
-		return VERDICT_ALLOW;
-	/* The fast path every unrelated device takes: one inlined array load. */
+		return NULL;
 	slot_index = major + (ctx->access_type & BPF_DEVCG_DEV_BLOCK ? IDG_MAJOR_COUNT : 0);
 	rule = bpf_map_lookup_elem(&major_rules, &slot_index);
 	if (!rule || !rule->flags)
-		return VERDICT_ALLOW;
-	return decide_device(ctx, rule);
+		return NULL;
+	return rule;
+}
+
+SEC("cgroup/dev")
+int idguard_dev(struct bpf_cgroup_dev_ctx *ctx)
+{
+	const struct idg_major_rule *rule = watched_major(ctx);
+
+	return rule ? decide_device_main(ctx, rule) : VERDICT_ALLOW;
+}
+
+/* The same gate, attached after idguard_dev: it stands in for it, with the
+ * same decision and the same records, for any open idguard_dev did not see. */
+SEC("cgroup/dev")
+int idguard_dev_standby(struct bpf_cgroup_dev_ctx *ctx)
+{
+	const struct idg_major_rule *rule = watched_major(ctx);
+
+	return rule ? decide_device_standby(ctx, rule) : VERDICT_ALLOW;
 }
 
 /* ---- network endpoints ------------------------------------------------------ */
@@ -129,7 +181,7 @@ static __always_inline int decide_endpoint(struct idg_endpoint_key *key, __u16 p
 		};
 
 		__builtin_memcpy(ev.addr, key->addr, 16);
-		return decide(&ev, rule->class_id);
+		return decide(&ev, rule->class_id, sock_helpers);
 	}
 	return VERDICT_ALLOW;
 }
@@ -148,11 +200,12 @@ SEC("cgroup/connect4")
 int idguard_connect4(struct bpf_sock_addr *ctx)
 {
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
-	struct idg_endpoint_key key = { .prefixlen = 128 };
+	struct idg_endpoint_key key = {};
 	__u32 ip4 = ctx->user_ip4; /* network byte order */
 
 	if (!port_listed(port))
 		return VERDICT_ALLOW;
+	key.prefixlen = 128;
 	key.addr[10] = 0xff;
 	key.addr[11] = 0xff;
 	__builtin_memcpy(key.addr + 12, &ip4, 4);
@@ -163,11 +216,12 @@ SEC("cgroup/connect6")
 int idguard_connect6(struct bpf_sock_addr *ctx)
 {
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
-	struct idg_endpoint_key key = { .prefixlen = 128 };
+	struct idg_endpoint_key key = {};
 	__u32 words[4];
 
 	if (!port_listed(port))
 		return VERDICT_ALLOW;
+	key.prefixlen = 128;
 	/* One load per word: the verifier allows only 4-byte reads here. */
 	words[0] = ctx->user_ip6[0];
 	words[1] = ctx->user_ip6[1];
@@ -227,19 +281,24 @@ int idguard_connect_unix(struct bpf_sock_addr *ctx)
 		.family = AF_UNIX,
 	};
 
-	return decide(&ev, broker->class_id);
+	return decide(&ev, broker->class_id, sock_helpers);
 }
 
 /* ---- repeat windows ------------------------------------------------------------- */
 
-/* Sends the pending count of every window that has ended. */
-static long flush_slot(struct bpf_map *map, __u32 *key, struct idg_repeat_slot *slot, void *ctx)
+/* Sends one slot's pending count if its window has ended. A global
+ * function: the verifier checks it once, not once per slot (Linux 5.10's
+ * gives up on 4096 inlined copies); and it looks the slot up itself, since
+ * Linux 6.1 cannot lock the value a bpf_for_each_map_elem callback is
+ * handed (nor has 5.10 that helper at all). */
+__noinline int idguard_flush_slot(__u32 index, __u64 window_ns, __u64 now)
 {
-	__u64 now = bpf_ktime_get_boot_ns();
-	__u64 window_ns = *(__u64 *)ctx;
+	struct idg_repeat_slot *slot = bpf_map_lookup_elem(&repeat_slots, &index);
 	struct idg_event ev;
 	__u64 count = 0;
 
+	if (!slot)
+		return 0;
 	bpf_spin_lock(&slot->lock);
 	if (slot->pending && now - slot->window_start_ns >= window_ns) {
 		ev = slot->first;
@@ -263,10 +322,13 @@ int idguard_flush(struct __sk_buff *skb)
 {
 	struct idg_config *cfg;
 	__u32 zero = 0;
-	__u64 window_ns;
+	__u64 window_ns, now;
 
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	window_ns = cfg ? cfg->repeat_window_ns : 0;
-	bpf_for_each_map_elem(&repeat_slots, flush_slot, &window_ns, 0);
+	now = bpf_ktime_get_boot_ns();
+#pragma clang loop unroll(disable)
+	for (__u32 index = 0; index < IDG_REPEAT_SLOTS; index++)
+		idguard_flush_slot(index, window_ns, now);
 	return 0;
 }

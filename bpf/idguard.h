@@ -34,6 +34,18 @@
 /* BPF_CGROUP_UNIX_CONNECT (Linux 6.7); libbpf 1.1 has no name for it. */
 #define IDG_ATTACH_UNIX_CONNECT 49
 
+/* Helpers a gate program may call on the running kernel, probed by the
+ * daemon before load and handed to the programs as read-only constants
+ * (dev_helpers, sock_helpers). Where one is missing (cgroup/dev programs
+ * before Linux 5.15 or so), the program reads the same value from the
+ * current task instead, so one object loads on 5.10 as on 6.18. */
+enum idg_helper {
+	IDG_HELPER_PID_TGID = 1 << 0,        /* bpf_get_current_pid_tgid */
+	IDG_HELPER_COMM = 1 << 1,            /* bpf_get_current_comm */
+	IDG_HELPER_ANCESTOR_CGROUP = 1 << 2, /* bpf_get_current_ancestor_cgroup_id */
+	IDG_HELPER_ALL = (1 << 3) - 1,
+};
+
 /* The kernel's own values, so the program uses ctx->access_type as is. */
 enum idg_dev_type {
 	IDG_DEV_BLOCK = BPF_DEVCG_DEV_BLOCK,
@@ -128,6 +140,19 @@ struct idg_range_key {
 	__u8 data[8];
 };
 #define IDG_RANGE_PREFIX_BASE 32 /* bits that select the major */
+
+/* decided[pid_tgid]: the device open the main device program saw last on
+ * that thread. A standby copy of the program, attached to the same cgroup
+ * after it, leaves that open alone and decides every other one: those are
+ * exactly the opens the main program did not see because its link was
+ * detached, so detaching one link never opens the gate. */
+#define IDG_MAX_DECIDED 4096
+struct idg_decided {
+	__u32 access_type; /* ctx->access_type, as the kernel gave it */
+	__u32 major;
+	__u32 minor;
+	__u32 reserved;
+};
 
 /* ---- network endpoints and broker sockets ---------------------------------- */
 

@@ -34,6 +34,34 @@ static void print_counters(struct json_object *counters)
 		     ctl_get_int(counters, "lost_records", 0), ctl_get_int(counters, "lost_attempts", 0));
 }
 
+/* Which programs this kernel took; what is not enforced, and why. */
+static void print_kernel(struct json_object *kernel)
+{
+	struct json_object *programs = json_object_object_get(kernel, "programs");
+	const char *not_enforced = ctl_get_string(kernel, "not_enforced", "");
+	size_t n = programs ? json_object_array_length(programs) : 0;
+
+	if (!kernel)
+		return;
+	(void)printf("kernel        Linux %s; programs loaded:", ctl_get_string(kernel, "release", "?"));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *prog = json_object_array_get_idx(programs, i);
+
+		if (json_object_get_boolean(json_object_object_get(prog, "loaded")))
+			(void)printf(" %s", ctl_get_string(prog, "name", "?"));
+	}
+	(void)printf("\n");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *prog = json_object_array_get_idx(programs, i);
+		const char *problem = ctl_get_string(prog, "problem", NULL);
+
+		if (problem)
+			(void)printf("              not loaded: %s: %s\n", ctl_get_string(prog, "name", "?"), problem);
+	}
+	if (not_enforced[0])
+		(void)printf("              WARNING: %s\n", not_enforced);
+}
+
 static void print_running(struct json_object *reply)
 {
 	struct json_object *modes, *link, *files;
@@ -79,6 +107,7 @@ static void print_running(struct json_object *reply)
 				     ? " (not enforced: this kernel has no unix-socket connect hook, Linux 6.7+)"
 				     : "");
 	}
+	print_kernel(json_object_object_get(reply, "kernel"));
 	(void)printf("grants        %lld live\n", ctl_get_int(reply, "grants", 0));
 	print_counters(json_object_object_get(reply, "counters"));
 	(void)printf("records to    %s\n", ctl_get_string(reply, "events_to", "?"));

@@ -128,9 +128,11 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 		struct json_object *gates = json_object_new_object();
 
 		json_object_object_add(gates, "device", json_object_new_boolean(1));
-		json_object_object_add(gates, "network", json_object_new_boolean(1));
-		json_object_object_add(gates, "broker", json_object_new_boolean(idg_gate_has_unix_hook(d->gate)));
+		json_object_object_add(gates, "network", json_object_new_boolean(daemon_network_gate_loaded(d)));
+		json_object_object_add(gates, "broker",
+				       json_object_new_boolean(idg_gate_program_loaded(d->gate, IDG_PROG_CONNECT_UNIX)));
 		json_object_object_add(reply, "gates", gates);
+		json_object_object_add(reply, "kernel", daemon_kernel_json(d));
 	}
 	add_uint(reply, "endpoints", d->policy->n_endpoints);
 	add_uint(reply, "brokers", d->policy->n_brokers);

@@ -211,40 +211,33 @@ static void on_timer(struct io_watch *watch, uint32_t events)
 	}
 }
 
-static void send_lifecycle(struct daemon *d, const char *message_id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void send_lifecycle(struct daemon *d, const char *message_id, const char *fmt, ...)
-{
-	struct idg_record rec;
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	idg_record_init(&rec, message_id, LOG_NOTICE);
-	idg_record_add(&rec, "MESSAGE", "%s", text);
-	idg_record_add(&rec, "IDGUARD_VERSION", "%s", IDG_VERSION);
-	idg_record_add(&rec, "IDGUARD_CGROUP", "%s", d->cgroup_path);
-	idg_record_add(&rec, "IDGUARD_BPFFS_DIR", "%s", d->opts.bpffs_dir);
-	daemon_send(d, &rec);
-}
-
 /* What the daemon keeps after setup. Map updates, ring-buffer reads and test
  * runs go through fds it already holds, and policy, state and bpffs files
  * belong to root, which it still is: none of that needs a capability.
  * Re-attaching after tamper would need CAP_BPF and CAP_NET_ADMIN, so instead
  * it exits for a restart. What remains is ending the handles a grant no
  * longer covers (handles.c), which reads other users' /proc/PID/fd. */
-static int drop_privileges(struct idg_error *err)
+static int drop_privileges(struct daemon *d, struct idg_error *err)
 {
-	static const cap_value_t keep[] = {
+	cap_value_t keep[] = {
 		CAP_DAC_READ_SEARCH, /* list /proc/PID/fd of another user's process */
 		CAP_SYS_PTRACE,      /* follow its fd links to the device (ptrace read check) */
 		CAP_KILL,            /* end it when OnGrantEnd=terminate */
+		CAP_BPF,             /* only where every bpf() call needs it (below) */
 	};
+	int n = (int)ARRAY_SIZE(keep) - 1;
+	int r = idg_gate_fds_need_cap_bpf(d->gate);
 
-	return idg_privileges_drop(keep, (int)ARRAY_SIZE(keep), err);
+	/* Before Linux 5.19, kernel.unprivileged_bpf_disabled (Debian sets 2)
+	 * refuses even map updates through a held fd without CAP_BPF. */
+	if (r != 0) {
+		n++;
+		d->kept_cap_bpf = true;
+		log_notice("keeping CAP_BPF: %s", r > 0 ? "on this kernel every bpf() call needs it while "
+							  "kernel.unprivileged_bpf_disabled is set"
+							: "cannot tell whether this kernel needs it for map updates");
+	}
+	return idg_privileges_drop(keep, n, err);
 }
 
 static int setup(struct daemon *d, struct idg_error *err, char *policy_error, size_t policy_error_size)
@@ -300,10 +293,7 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	r = idg_gate_attach(d->gate, err);
 	if (r < 0)
 		return r;
-	if (!idg_gate_has_unix_hook(d->gate))
-		log_notice("this kernel has no unix-socket connect hook (Linux 6.7+): %s",
-			   d->policy->n_brokers ? "the policy's [Broker] sections are NOT enforced"
-						: "[Broker] sections could not be enforced");
+	daemon_kernel_log(d);
 
 	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epoll_fd < 0)
@@ -346,7 +336,7 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	if (r < 0)
 		return r;
 
-	r = drop_privileges(err);
+	r = drop_privileges(d, err);
 	if (r < 0)
 		return r;
 
@@ -419,10 +409,7 @@ int daemon_run(const struct daemon_options *opts)
 		   : idg_gate_reused_pins(d.gate) ? "pinned maps reused, link attached"
 						  : "first start: link attached and pinned",
 		   d.watches->count, d.devices.count, events_to, opts->socket_path);
-	send_lifecycle(&d, IDG_MSG_AGENT_STARTED,
-		       "idguard %s started: guarding %s with %zu Device= entries and %zu devices from udev%s", IDG_VERSION,
-		       d.cgroup_path, d.watches->count, d.devices.count,
-		       idg_gate_reused_link(d.gate) ? " (pinned enforcement continued without a gap)" : "");
+	daemon_send_started(&d);
 	daemon_announce_policy(&d);
 	daemon_devices_announce(&d);
 	daemon_report_counters(&d, true);
@@ -458,13 +445,13 @@ int daemon_run(const struct daemon_options *opts)
 	(void)idg_gate_events_consume(d.gate);
 	daemon_report_counters(&d, false);
 	if (d.failed)
-		send_lifecycle(&d, IDG_MSG_AGENT_STOPPED,
-			       "idguardd stopped because of a failure (%s); it exits with status 1 so that systemd starts "
+		daemon_send_lifecycle(&d, IDG_MSG_AGENT_STOPPED, LOG_NOTICE,
+				      "idguardd stopped because of a failure (%s); it exits with status 1 so that systemd starts "
 			       "it again, which restores enforcement",
 			       d.stop_reason ? d.stop_reason : "error");
 	else
-		send_lifecycle(&d, IDG_MSG_AGENT_STOPPED,
-			       "idguardd stopped (%s); enforcement continues through the programs pinned in %s, and "
+		daemon_send_lifecycle(&d, IDG_MSG_AGENT_STOPPED, LOG_NOTICE,
+				      "idguardd stopped (%s); enforcement continues through the programs pinned in %s, and "
 			       "events wait in the ring buffer until it starts again",
 			       d.stop_reason ? d.stop_reason : "error", opts->bpffs_dir);
 	teardown(&d);

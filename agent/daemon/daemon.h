@@ -75,6 +75,7 @@ struct daemon {
 	bool udevd_running;
 	struct idg_exempt_set exempt;
 	size_t policy_warnings;
+	bool kept_cap_bpf;        /* this kernel needs CAP_BPF for map updates */
 	sqlite3 *db;
 	struct idg_grants *grants;
 	struct control *control;
@@ -137,6 +138,16 @@ void daemon_devices_close(struct daemon *d);
  * kernel map (adds first, then removals) and keeps the list as
  * kernel_watches. */
 int daemon_sync_kernel_watches(struct daemon *d, struct idg_error *err);
+
+/* lifecycle.c: the start and stop records; what the running kernel gave
+ * the gate (programs loaded or not and why, helpers), for the log, the
+ * start record and status. */
+void daemon_send_lifecycle(struct daemon *d, const char *message_id, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void daemon_send_started(struct daemon *d);
+void daemon_kernel_log(struct daemon *d);
+struct json_object *daemon_kernel_json(struct daemon *d);
+bool daemon_network_gate_loaded(const struct daemon *d);
 
 /* events.c */
 void daemon_on_event(const struct idg_event *ev, void *userdata);

@@ -44,10 +44,37 @@ int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gat
 int idg_gate_attach(struct idg_gate *gate, struct idg_error *err);
 void idg_gate_close(struct idg_gate *gate);
 
-/* Whether this kernel has the unix-socket connect hook (Linux 6.7+), by
- * loading a trivial program for it; and whether the gate loaded it. */
-bool idg_gate_probe_unix_hook(void);
-bool idg_gate_has_unix_hook(const struct idg_gate *gate);
+/* The programs of the gate. The device program is the gate itself: without
+ * it idg_gate_open() fails. The others are loaded where the running kernel
+ * takes them; where it does not (no hook, or its verifier refuses one), the
+ * gate opens without it and idg_gate_program_problem() says why, so that an
+ * optional program never keeps the device gate from attaching. */
+enum idg_gate_program {
+	IDG_PROG_DEVICE,       /* cgroup/dev: opens of device nodes */
+	IDG_PROG_DEVICE_STANDBY, /* the same, attached after it: decides what it
+				  * did not see, so one detached link is no gap */
+	IDG_PROG_CONNECT4,     /* cgroup/connect4: network endpoints, IPv4 */
+	IDG_PROG_CONNECT6,     /* cgroup/connect6: network endpoints, IPv6 */
+	IDG_PROG_CONNECT_UNIX, /* unix-socket connect: brokers (Linux 6.7+) */
+	IDG_PROG_FLUSH,        /* sends the counts of ended repeat windows */
+	IDG_PROG_COUNT,
+};
+
+/* "device", "connect4", "connect6", "connect-unix", "flush". */
+const char *idg_gate_program_name(enum idg_gate_program p);
+bool idg_gate_program_loaded(const struct idg_gate *gate, enum idg_gate_program p);
+/* Why p is not loaded (one or more lines), or NULL when it is. */
+const char *idg_gate_program_problem(const struct idg_gate *gate, enum idg_gate_program p);
+/* The enum idg_helper bits the device and the connect programs were given:
+ * what this kernel lets them call (the rest is read from the task). */
+uint32_t idg_gate_device_helpers(const struct idg_gate *gate);
+uint32_t idg_gate_socket_helpers(const struct idg_gate *gate);
+/* The running kernel's release, as uname -r says. */
+const char *idg_gate_kernel(const struct idg_gate *gate);
+/* 1 when a process without capabilities cannot use the gate's map fds (as
+ * on Linux before 5.19 with kernel.unprivileged_bpf_disabled set: every
+ * bpf() call then needs CAP_BPF), 0 when it can, -errno when unknown. */
+int idg_gate_fds_need_cap_bpf(struct idg_gate *gate);
 
 /* True when the maps were found pinned (a restart, not a first start). */
 bool idg_gate_reused_pins(const struct idg_gate *gate);

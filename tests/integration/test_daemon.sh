@@ -145,20 +145,38 @@ t_privileges_are_dropped_after_setup() {
 	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "ENXIO 1" "grant written without capabilities"
 }
 
-t_detached_link_is_tamper_and_the_daemon_exits() {
-	local link status
+# The device gate is attached twice: the main program and, after it, a
+# standby that decides only what the main one did not see. Detaching one
+# link is recorded as tamper, but never leaves a moment unguarded, and no
+# open is ever decided (or recorded) twice.
+denied_count() {
+	ctl status --json --bpffs-dir "$BPFFS" 2>/dev/null | jq .counters.denied
+}
+
+t_detached_link_is_tamper_and_the_standby_keeps_enforcing() {
+	local link status before
 	start_daemon
+	before=$(denied_count)
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused with both links"
+	assert_eq "$(denied_count)" "$((before + 1))" "one decision for one open, not two"
 	link=$(ctl status --json | jq .link.link_id)
 	bpftool link detach id "$link"
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused by the standby with the main link detached"
+	assert_eq "$(denied_count)" "$((before + 2))" "the standby decided it, once"
 	wait_until 15 sh -c "! kill -0 $DPID 2>/dev/null" || fail "the daemon kept running with its link detached"
 	wait "$DPID" && status=0 || status=$?
 	DPID=
 	assert_eq "$status" 1 "exit status after tamper"
 	assert_match "$(journal MESSAGE_ID=$MSG_TAMPER | jq -r .MESSAGE | grep -F "$CG")" \
 		"Tamper: the cgroup/dev link was detached from $CG by someone else" "tamper record"
-	# What systemd's Restart=always then does: a new start guards again.
+	# What systemd's Restart=always then does: a new start guards again,
+	# with a new main link and the standby after it.
 	start_daemon
+	before=$(denied_count)
 	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused again after the restart"
+	assert_eq "$(denied_count)" "$((before + 1))" "after the restart, still one decision per open"
+	wait_records 3 $MSG_DENIED
+	assert_eq "$(count_records $MSG_DENIED)" 3 "one record per refused open"
 }
 
 t_grants_survive_a_daemon_restart() {
