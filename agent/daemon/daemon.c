@@ -280,7 +280,11 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	if (r < 0)
 		return r;
 
-	gate_opts = (struct idg_gate_options){ .bpffs_dir = d->opts.bpffs_dir, .cgroup_path = d->cgroup_path };
+	gate_opts = (struct idg_gate_options){
+		.bpffs_dir = d->opts.bpffs_dir,
+		.cgroup_path = d->cgroup_path,
+		.helpers = d->opts.bpf_helpers,
+	};
 	r = idg_gate_open(&gate_opts, &d->gate, err);
 	if (r < 0)
 		return r;

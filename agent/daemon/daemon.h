@@ -38,6 +38,7 @@ struct daemon_options {
 	bool foreground;
 	enum idg_journal_target journal_target;
 	int ready_fd;             /* background mode: told 'R' once ready, or -1 */
+	int bpf_helpers;          /* enum idg_helper bits, or -1: as the kernel offers */
 };
 
 struct control;

@@ -32,6 +32,9 @@ static void usage(FILE *out)
 		"  --socket PATH        control socket (default %s)\n"
 		"  --foreground         stay in the foreground (as under systemd)\n"
 		"  --events-to=stderr   write decision records to stderr even if journald runs\n"
+		"  --bpf-helpers=WHICH  helpers the kernel programs call: auto (as the kernel\n"
+		"                       offers them, the default), none (read the same from\n"
+		"                       the current task), all (without asking the kernel)\n"
 		"  -h, --help           show this help\n"
 		"  --version            show the version\n"
 		"\n"
@@ -83,6 +86,7 @@ int main(int argc, char **argv)
 		OPT_SOCKET,
 		OPT_FOREGROUND,
 		OPT_EVENTS,
+		OPT_HELPERS,
 		OPT_VERSION,
 	};
 	static const struct option options[] = {
@@ -94,6 +98,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 		{ "events-to", required_argument, NULL, OPT_EVENTS },
+		{ "bpf-helpers", required_argument, NULL, OPT_HELPERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
@@ -106,6 +111,7 @@ int main(int argc, char **argv)
 		.socket_path = IDG_DEFAULT_SOCKET,
 		.journal_target = IDG_JOURNAL_AUTO,
 		.ready_fd = -1,
+		.bpf_helpers = -1,
 	};
 	int c, r;
 
@@ -146,6 +152,18 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			opts.journal_target = strcmp(optarg, "stderr") ? IDG_JOURNAL_AUTO : IDG_JOURNAL_STDERR;
+			break;
+		case OPT_HELPERS:
+			if (streq(optarg, "auto"))
+				opts.bpf_helpers = -1;
+			else if (streq(optarg, "none"))
+				opts.bpf_helpers = 0;
+			else if (streq(optarg, "all"))
+				opts.bpf_helpers = IDG_HELPER_ALL;
+			else {
+				(void)fprintf(stderr, "idguardd: --bpf-helpers takes auto, none or all, not '%s'\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -35,6 +35,8 @@ struct idg_gate;
 struct idg_gate_options {
 	const char *bpffs_dir;
 	const char *cgroup_path; /* where to attach */
+	int helpers;             /* enum idg_helper bits the programs may call, or
+				  * -1 for what the kernel offers each type */
 };
 
 /* Called for each record from the ring buffer. */

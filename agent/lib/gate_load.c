@@ -398,8 +398,12 @@ int idg_gate_open(const struct idg_gate_options *opts, struct idg_gate **ret_gat
 	if (r < 0)
 		goto fail;
 
-	gate->dev_helpers = probe_helpers(BPF_PROG_TYPE_CGROUP_DEVICE);
-	gate->sock_helpers = probe_helpers(BPF_PROG_TYPE_CGROUP_SOCK_ADDR);
+	if (opts->helpers < 0) {
+		gate->dev_helpers = probe_helpers(BPF_PROG_TYPE_CGROUP_DEVICE);
+		gate->sock_helpers = probe_helpers(BPF_PROG_TYPE_CGROUP_SOCK_ADDR);
+	} else {
+		gate->dev_helpers = gate->sock_helpers = (uint32_t)opts->helpers & IDG_HELPER_ALL;
+	}
 	r = load_programs(gate, err);
 	if (r < 0)
 		goto fail;

@@ -167,3 +167,33 @@ t_mode_off_and_global_audit_cap() {
 	wait_records 1 $MSG_AUDITED
 	assert_eq "$(journal IDGUARD_CGROUP_ID="$(cgroup_id)" IDGUARD_CLASS=scanner | wc -l)" 0 "records for a class that is off"
 }
+
+# Where a kernel gives cgroup/dev programs no pid, comm or ancestor cgroup
+# helpers (Linux 5.10), the programs read the same from the current task:
+# --bpf-helpers=none takes that path here, and every fact must come out
+# the same.
+t_without_helpers_the_task_is_read_for_the_same_facts() {
+	local out pid
+	mkdir -p "$CG/trusted/worker"
+	write_policy <<-EOF
+	[Class camera]
+	Mode=enforce
+	Device=char $TEST_MAJOR:0
+	[Exempt]
+	CGroup=${CG#"$CG2"}/trusted
+	EOF
+	start_daemon --bpf-helpers=none
+	assert_eq "$(ctl status --json | jq -c .kernel.helpers)" '{"device":[],"connect":[]}' "helpers given to the programs"
+	out=$(in_cgroup "$CG/trusted/worker" "$TRY_OPEN" "$T/cam")
+	assert_eq "$out" "ENXIO 1" "open from a child of the exempt cgroup"
+	# The shell opens the node itself, so the record must name its pid.
+	out=$(as_user $NOBODY sh -c 'echo "pid $$"; exec 3<"$0"' "$T/cam" 2>&1 || true)
+	pid=$(sed -n 's/^pid //p' <<<"$out")
+	assert_match "$out" "Operation not permitted" "open from the guarded cgroup"
+	wait_records 1 $MSG_DENIED
+	assert_eq "$(field_of $MSG_DENIED IDGUARD_PID)" "$pid" "IDGUARD_PID"
+	assert_eq "$(field_of $MSG_DENIED IDGUARD_TID)" "$pid" "IDGUARD_TID"
+	assert_eq "$(field_of $MSG_DENIED IDGUARD_COMM)" sh "IDGUARD_COMM"
+	assert_eq "$(field_of $MSG_DENIED IDGUARD_UID)" $NOBODY "IDGUARD_UID"
+	assert_eq "$(ctl status --json | jq .counters.exempt)" 1 "exempt counter"
+}
