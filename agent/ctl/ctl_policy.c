@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "exempt.h"
+#include "mounts.h"
 #include "names.h"
 #include "policy.h"
 #include "util.h"
@@ -61,7 +63,10 @@ static int load(const char *const *dirs, size_t n_dirs, char **files, int n_file
 			dirs = default_dirs;
 			n_dirs = ARRAY_SIZE(default_dirs);
 		}
-		return idg_policy_load_dirs(dirs, n_dirs, ret, diags);
+		r = idg_policy_load_dirs(dirs, n_dirs, ret, diags);
+		if (r == 0)
+			idg_policy_check_found(*ret, dirs, n_dirs, true, diags);
+		return r;
 	}
 	policy = idg_policy_new();
 	if (!policy)
@@ -152,6 +157,16 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 	}
 	if (r == 0 && diags.errors == 0)
 		r = idg_watchlist_build(policy, &watches, &diags);
+	if (r == 0 && diags.errors == 0) {
+		/* The [Exempt] units and cgroups as the daemon resolves them, so
+		 * that check, status and reload report the same warnings. */
+		struct idg_exempt_set exempt = { 0 };
+		char cgroup_root[4096];
+
+		if (idg_cgroup2_find(cgroup_root, sizeof(cgroup_root)) == 0)
+			r = idg_exempt_resolve(policy, cgroup_root, cgroup_root, &exempt, &diags);
+		idg_exempt_set_clear(&exempt);
+	}
 	if (r == 0 && diags.errors == 0) {
 		/* What the daemon would write for the network gate, with this
 		 * machine's addresses: finds too many rules on one address. */

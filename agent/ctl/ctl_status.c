@@ -34,6 +34,15 @@ static void print_counters(struct json_object *counters)
 		     ctl_get_int(counters, "lost_records", 0), ctl_get_int(counters, "lost_attempts", 0));
 }
 
+/* The policy's warnings, as `idguardctl policy check` prints them. */
+static void print_warning_list(struct json_object *list)
+{
+	size_t n = list ? json_object_array_length(list) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		(void)printf("              %s\n", json_object_get_string(json_object_array_get_idx(list, i)));
+}
+
 /* Which programs this kernel took; what is not enforced, and why. */
 static void print_kernel(struct json_object *kernel)
 {
@@ -91,6 +100,7 @@ static void print_running(struct json_object *reply)
 		     ctl_get_int(reply, "exempt", 0), ctl_get_int(reply, "exempt", 0) == 1 ? "" : "s",
 		     ctl_get_int(reply, "policy_warnings", 0), ctl_get_int(reply, "policy_warnings", 0) == 1 ? "" : "s");
 	json_object_put(files);
+	print_warning_list(json_object_object_get(reply, "policy_warning_list"));
 	(void)printf("devices       %lld from %s, %lld unclassified%s\n", ctl_get_int(reply, "devices", 0),
 		     streq(ctl_get_string(reply, "device_source", ""), "udev") ? "udev" : "sysfs (systemd-udevd is not running)",
 		     ctl_get_int(reply, "devices_unclassified", 0),
@@ -333,9 +343,12 @@ int ctl_reload(const struct ctl *ctl_in, int argc, char **argv)
 	if (ctl.json)
 		ctl_print_json(reply);
 	else
-		(void)printf("Policy reloaded: %lld watched device entries, %lld exempt cgroups, %lld warnings.\n",
+	{
+		(void)printf("Policy reloaded: %lld watched device entries, %lld exempt cgroups, %lld warnings%s\n",
 			     ctl_get_int(reply, "watched", 0), ctl_get_int(reply, "exempt", 0),
-			     ctl_get_int(reply, "warnings", 0));
+			     ctl_get_int(reply, "warnings", 0), ctl_get_int(reply, "warnings", 0) ? ":" : ".");
+		print_warning_list(json_object_object_get(reply, "warning_list"));
+	}
 	json_object_put(reply);
 	return CTL_EXIT_OK;
 }

@@ -141,6 +141,7 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 		json_object_array_add(files, json_object_new_string(d->policy->files[i]));
 	json_object_object_add(reply, "policy_files", files);
 	add_uint(reply, "policy_warnings", d->policy_warnings);
+	json_object_object_add(reply, "policy_warning_list", daemon_policy_warnings_json(d));
 	add_string(reply, "events_to", idg_journal_is_journald() ? "journald" : "stderr");
 	counters = json_object_new_object();
 	for (unsigned s = 0; s < IDG_STAT_COUNT; s++)
@@ -240,6 +241,7 @@ static struct json_object *do_reload(struct daemon *d, const struct ucred *cred,
 	add_uint(reply, "watched", d->watches->count);
 	add_uint(reply, "exempt", d->exempt.count);
 	add_uint(reply, "warnings", d->policy_warnings);
+	json_object_object_add(reply, "warning_list", daemon_policy_warnings_json(d));
 	return reply;
 }
 

@@ -379,6 +379,7 @@ static void teardown(struct daemon *d)
 	idg_store_close(d->db);
 	idg_watchlist_free(d->watches);
 	idg_policy_free(d->policy);
+	daemon_policy_warnings_clear(d);
 	idg_exempt_set_clear(&d->exempt);
 	daemon_network_view_clear(&d->network);
 	if (d->epoll_fd >= 0)

@@ -76,6 +76,8 @@ struct daemon {
 	bool udevd_running;
 	struct idg_exempt_set exempt;
 	size_t policy_warnings;
+	char **policy_warning_list; /* as `idguardctl policy check` words them */
+	size_t n_policy_warning_list;
 	bool kept_cap_bpf;        /* this kernel needs CAP_BPF for map updates */
 	sqlite3 *db;
 	struct idg_grants *grants;
@@ -121,6 +123,8 @@ void daemon_rearm_timer(struct daemon *d);
  * is attached: see daemon_announce_policy). */
 int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t error_size);
 void daemon_announce_policy(struct daemon *d);
+void daemon_policy_warnings_clear(struct daemon *d);
+struct json_object *daemon_policy_warnings_json(const struct daemon *d);
 /* Applies the current policy's maps. Used again after the gate opens. */
 int daemon_apply_policy(struct daemon *d, struct idg_error *err);
 

@@ -99,6 +99,45 @@ int daemon_apply_policy(struct daemon *d, struct idg_error *err)
 	return r;
 }
 
+/* The warnings of the policy in force, as `idguardctl policy check` words
+ * them, for status and reload. */
+static void keep_warnings(struct daemon *d, const struct idg_diags *diags)
+{
+	char line[2048];
+
+	daemon_policy_warnings_clear(d);
+	d->policy_warnings = diags->count - diags->errors;
+	d->policy_warning_list = calloc(d->policy_warnings ? d->policy_warnings : 1, sizeof(char *));
+	for (size_t i = 0; d->policy_warning_list && i < diags->count; i++) {
+		if (!diags->items[i].warning)
+			continue;
+		idg_diag_format(&diags->items[i], line, sizeof(line));
+		d->policy_warning_list[d->n_policy_warning_list] = strdup(line);
+		if (!d->policy_warning_list[d->n_policy_warning_list])
+			break; /* out of memory: the count stays right, the list is cut */
+		d->n_policy_warning_list++;
+	}
+}
+
+struct json_object *daemon_policy_warnings_json(const struct daemon *d)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < d->n_policy_warning_list; i++)
+		json_object_array_add(list, json_object_new_string(d->policy_warning_list[i]));
+	return list;
+}
+
+void daemon_policy_warnings_clear(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_policy_warning_list; i++)
+		free(d->policy_warning_list[i]);
+	free(d->policy_warning_list);
+	d->policy_warning_list = NULL;
+	d->n_policy_warning_list = 0;
+	d->policy_warnings = 0;
+}
+
 /* Every error, one per line, as much as fits. */
 static void join_errors(const struct idg_diags *diags, char *buf, size_t size)
 {
@@ -126,6 +165,8 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	int r;
 
 	r = idg_policy_load_dirs(d->opts.policy_dirs, d->opts.n_policy_dirs, &policy, &diags);
+	if (r == 0)
+		idg_policy_check_found(policy, d->opts.policy_dirs, d->opts.n_policy_dirs, false, &diags);
 	if (r == 0)
 		r = idg_policy_load_approvers(policy, d->opts.approver_dirs, d->opts.n_approver_dirs, &diags);
 	if (r == 0 && diags.errors == 0)
@@ -155,7 +196,6 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 	d->watches = watches;
 	d->exempt = exempt;
 	d->network = network;
-	d->policy_warnings = diags.count - diags.errors;
 	if (d->gate) {
 		r = daemon_apply_policy(d, &err);
 		if (r < 0) {
@@ -178,6 +218,7 @@ int daemon_load_policy(struct daemon *d, bool announce, char *ret_error, size_t 
 			return -EIO;
 		}
 	}
+	keep_warnings(d, &diags);
 	idg_policy_free(old_policy);
 	idg_watchlist_free(old_watches);
 	idg_exempt_set_clear(&old_exempt);

@@ -845,6 +845,20 @@ int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_poli
 	return 0;
 }
 
+void idg_policy_check_found(const struct idg_policy *policy, const char *const *dirs, size_t n_dirs, bool required,
+			    struct idg_diags *diags)
+{
+	char where[1024] = "";
+	size_t used = 0;
+
+	if (policy->n_files)
+		return;
+	for (size_t i = 0; i < n_dirs && used < sizeof(where); i++)
+		used += (size_t)snprintf(where + used, sizeof(where) - used, "%s%s", i ? ", " : "", dirs[i]);
+	(void)idg_diag_add(diags, NULL, 0, !required,
+			   "no policy file (*.conf) was found in %s: no device would be guarded", where);
+}
+
 int idg_policy_load_approvers(struct idg_policy *policy, const char *const *dirs, size_t n_dirs,
 			      struct idg_diags *diags)
 {

@@ -129,6 +129,12 @@ int idg_policy_parse_string(struct idg_policy *policy, const char *name, const c
 int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_policy **ret_policy,
 			 struct idg_diags *diags);
 
+/* When dirs held no policy file at all, says so: nothing would be guarded.
+ * An error with required (idguardctl policy check), a warning without
+ * (idguardd starts, guarding nothing, and says so loudly). */
+void idg_policy_check_found(const struct idg_policy *policy, const char *const *dirs, size_t n_dirs, bool required,
+			    struct idg_diags *diags);
+
 /* Reads the [Approver] files of dirs into policy (same merge rules as
  * policy files; these files hold [Approver] sections only). */
 int idg_policy_load_approvers(struct idg_policy *policy, const char *const *dirs, size_t n_dirs,

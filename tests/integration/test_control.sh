@@ -116,3 +116,46 @@ t_one_user_cannot_lock_administrators_out() {
 	# shellcheck disable=SC2086
 	wait $clients || true
 }
+
+t_no_policy_file_is_an_error_for_check_and_a_warning_at_start() {
+	local out status rec
+	mkdir "$T/empty"
+	out=$(ctl policy check --policy-dir "$T/empty" --policy-dir "$T/missing") && status=0 || status=$?
+	assert_eq "$status" 1 "policy check of directories without a policy file"
+	assert_match "$out" "error: no policy file \(\*\.conf\) was found in $T/empty, $T/missing: no device would be guarded" \
+		"policy check names the directories"
+	# The daemon starts (a policy of nothing is still a policy) but says so
+	# loudly: in the start record, at warning priority, and in status.
+	"$IDGUARDD" --foreground --cgroup "$CG" --bpffs-dir "$BPFFS" --policy-dir "$T/empty" \
+		--approvers-dir "$T/approvers" --state-dir "$T/state" --socket "$SOCK" >>"$T/daemon.log" 2>&1 &
+	DPID=$!
+	wait_until 15 daemon_answers || fail "idguardd did not start: $(tail -5 "$T/daemon.log")"
+	rec=$(journal MESSAGE_ID=$MSG_STARTED _PID="$DPID" | tail -n 1)
+	assert_match "$(jq -r .MESSAGE <<<"$rec")" "WARNING: no policy file was found, so no device is guarded" "start record"
+	assert_eq "$(jq -r .PRIORITY <<<"$rec")" 4 "start record priority"
+	assert_eq "$(jq -r .IDGUARD_POLICY_FILES_COUNT <<<"$rec")" 0 "IDGUARD_POLICY_FILES_COUNT"
+	assert_match "$(ctl status)" "warning: no policy file \(\*\.conf\) was found in $T/empty" "status lists the warning"
+}
+
+t_check_status_and_reload_agree_on_the_warnings() {
+	local check status reload
+	# Two warnings of two kinds: an exempt unit that does not run, and an
+	# approver registry entry naming a purpose that does not exist.
+	write_policy <<-EOF
+	[Class camera]
+	Mode=enforce
+	Device=char $TEST_MAJOR:0
+	[Exempt]
+	Unit=idguard-test-absent.service
+	EOF
+	start_daemon
+	check=$(ctl policy check --json --policy-dir "$T/policy" --approvers-dir "$T/approvers" |
+		jq -c '[.diagnostics[] | select(.severity == "warning") | .message]')
+	status=$(ctl status --json | jq -c '[.policy_warning_list[] | sub("^[^ ]* warning: "; "")]')
+	reload=$(ctl reload --json | jq -c '[.warning_list[] | sub("^[^ ]* warning: "; "")]')
+	assert_match "$check" "idguard-test-absent.service is not running now" "policy check has the warning"
+	assert_eq "$status" "$check" "status lists the warnings policy check lists"
+	assert_eq "$reload" "$check" "reload lists the warnings policy check lists"
+	assert_eq "$(ctl status --json | jq .policy_warnings)" "$(jq length <<<"$check")" "status counts them"
+	assert_match "$(ctl reload)" "^Policy reloaded: 1 watched device entries, 0 exempt cgroups, 1 warnings:" "reload says so"
+}
