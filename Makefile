@@ -143,12 +143,38 @@ helpers: $(HELPERS:%=$(BUILD)/helpers/%)
 fuzzers: $(FUZZERS:%=$(FUZZ)/%)
 .PHONY: unit-tests helpers fuzzers
 
-# The whole suite: unit (plain and sanitized), fuzzers for a bounded time,
-# then the root integration tests. Ends with "N passed, N failed". The
-# benchmark harness is built here too (not run), so it cannot rot unseen.
-check: deps all unit-tests helpers fuzzers $(BUILD)/idguard-bench
-	$(Q)BUILD=$(abspath $(BUILD)) tests/run-all.sh
-.PHONY: check
+# The whole suite (the README's test command): unit tests (plain and
+# sanitized), fuzzers for a bounded time, the root integration tests, then
+# the system test: the .deb built, checked with lintian and installed in a
+# Debian 12 VM on Debian's own kernels. Ends with "N passed, N failed".
+# `make deps` runs first in a make of its own, so that what it installs is
+# seen by this one. SYSTEM_TEST=no leaves the VM out (for quick rounds).
+SYSTEM_TEST ?= yes
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-all
+check-all: all unit-tests helpers fuzzers $(BUILD)/idguard-bench $(if $(filter yes,$(SYSTEM_TEST)),deb)
+	$(Q)BUILD=$(abspath $(BUILD)) SYSTEM_TEST=$(SYSTEM_TEST) tests/run-all.sh
+# The unit tests alone, as the package build runs them (no root needed).
+check-unit: unit-tests
+	$(Q)BUILD=$(abspath $(BUILD)) tests/run-all.sh --unit
+# The system test alone (root): tests/system/run.sh --help.
+check-system: deps
+	$(Q)$(MAKE) --no-print-directory deb
+	$(Q)BUILD=$(abspath $(BUILD)) tests/system/run.sh $(SYSTEM_ARGS)
+.PHONY: check check-all check-unit check-system
+
+# ---- the Debian package ----------------------------------------------------------
+# Built the Debian way (dpkg-buildpackage, debian/) from a copy of the tree
+# in $(BUILD)/deb, where the .debs land; then checked with lintian.
+deb:
+	$(call msg,DEB,$(BUILD)/deb)
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/idguard
+	$(Q)tar -c --exclude=./$(BUILD) --exclude=./.git . | tar -x -C $(BUILD)/deb/idguard
+	$(Q)cd $(BUILD)/deb/idguard && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "dpkg-buildpackage failed: $(BUILD)/deb/build.log"; exit 1; }
+	$(Q)rm -rf $(BUILD)/deb/idguard
+	$(Q)ls $(BUILD)/deb/*.deb
+.PHONY: deb
 
 # ---- benchmark -----------------------------------------------------------------
 # Not part of `make check`: it measures, it does not test. BENCH_ARGS passes
@@ -171,24 +197,25 @@ $(BUILD)/idguard-bench: $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libidguard.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-bench: deps deps-bench all $(BUILD)/idguard-bench
+bench: deps deps-bench
+	$(Q)$(MAKE) --no-print-directory bench-run
+bench-run: all $(BUILD)/idguard-bench
 	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_ARGS)
-.PHONY: bench
+.PHONY: bench bench-run
 
 # ---- running -------------------------------------------------------------------
 # The agent in the foreground with the shipped default policy (plus local
 # overrides in /etc/idguard/policy.d when present).
-run: deps all
+run: deps
+	$(Q)$(MAKE) --no-print-directory run-agent
+run-agent: all
 	$(Q)$(BUILD)/idguardd --foreground --policy-dir $(CURDIR)/policy --policy-dir $(SYSCONFDIR)/idguard/policy.d
-.PHONY: run
+.PHONY: run run-agent
 
 # ---- dependencies --------------------------------------------------------------
-# Installed through apt-get only when missing, so repeated runs are quick.
-DEPS := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
-	libsystemd-dev libudev-dev libcap-dev libinih-dev libjson-c-dev libsqlite3-dev libsodium-dev \
-	libcmocka-dev libclang-rt-14-dev systemd jq util-linux faketime passwd \
-	umockdev libumockdev-dev cups-daemon cups-client cups-ipp-utils sane-utils \
-	systemd-journal-remote python3
+# One list: debian/control's Build-Depends, which include what the tests
+# need. Installed with apt-get build-dep only when something is missing
+# (dpkg-checkbuilddeps says what), so repeated runs are quick.
 # $(call install-missing,PACKAGES)
 install-missing = missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -198,7 +225,12 @@ install-missing = missing=$$(for p in $(1); do \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 deps:
-	$(Q)$(call install-missing,$(DEPS))
+	$(Q)$(call install-missing,dpkg-dev make)
+	$(Q)if ! missing=$$(dpkg-checkbuilddeps debian/control 2>&1); then \
+		echo "installing the build and test dependencies of debian/control:$${missing#*dependencies:}"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq --no-install-recommends ./ \
+			>/dev/null || exit 1; \
+	fi
 .PHONY: deps
 
 # The benchmark compares with an auditd watch; Debian's package does not
@@ -209,6 +241,13 @@ deps-bench:
 .PHONY: deps-bench
 
 # ---- installing ----------------------------------------------------------------
+# Everything a workstation needs, in the places Debian uses. Without
+# DESTDIR (a hand install on this machine), the steps a package's
+# maintainer scripts would take follow: the idguard-auditors group, the
+# journal ACLs, the message catalog, systemd told of the unit. The package
+# build sets POSTINSTALL=no and lets debhelper do them.
+DOCDIR ?= $(PREFIX)/share/doc/idguard-tools
+POSTINSTALL ?= $(if $(DESTDIR),no,yes)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/idguardd $(DESTDIR)$(PREFIX)/sbin/idguardd
@@ -217,8 +256,11 @@ install: all
 	install -m 0700 $(BUILD)/idguard-backend $(DESTDIR)$(PREFIX)/lib/cups/backend/idguard
 	install -d $(DESTDIR)$(PREFIX)/share/idguard/cups
 	install -m 0644 packaging/cupsd-idguard-policy.conf $(DESTDIR)$(PREFIX)/share/idguard/cups/idguard-policy.conf
-	install -d $(DESTDIR)$(PREFIX)/share/idguard/policy.d $(DESTDIR)$(SYSCONFDIR)/idguard/policy.d
+	install -d $(DESTDIR)$(PREFIX)/share/idguard/policy.d $(DESTDIR)$(SYSCONFDIR)/idguard/policy.d \
+		$(DESTDIR)$(SYSCONFDIR)/idguard/approvers.d
 	install -m 0644 policy/*.conf $(DESTDIR)$(PREFIX)/share/idguard/policy.d/
+	install -m 0644 packaging/policy.d-README $(DESTDIR)$(SYSCONFDIR)/idguard/policy.d/README
+	install -m 0644 packaging/approvers.d-README $(DESTDIR)$(SYSCONFDIR)/idguard/approvers.d/README
 	install -d $(DESTDIR)/lib/systemd/system
 	install -m 0644 packaging/idguard.service $(DESTDIR)/lib/systemd/system/idguard.service
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/catalog $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
@@ -235,6 +277,15 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 docs/man/idguardd.8 docs/man/idguardctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/man/idguard-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md docs/administrators.md docs/tokens.md docs/journal.md docs/collection.md \
+		docs/performance.md $(DESTDIR)$(DOCDIR)/
+ifeq ($(POSTINSTALL),yes)
+	systemd-sysusers idguard.conf
+	systemd-tmpfiles --create idguard.conf
+	journalctl --update-catalog
+	if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+endif
 .PHONY: install
 
 clean:

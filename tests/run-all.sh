@@ -3,10 +3,16 @@
 #   1. cmocka unit tests, plain and under ASan+UBSan;
 #   2. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 15)
 #      on a scratch copy of its seed corpus;
-#   3. the root integration tests (tests/integration/run.sh).
+#   3. the root integration tests (tests/integration/run.sh);
+#   4. the system test (tests/system/run.sh): the .deb checked with lintian
+#      and installed in a Debian 12 VM, on Debian's own kernels; left out
+#      with SYSTEM_TEST=no.
+# With --unit, only the first section (what the package build runs).
 # Every section prints its own results; the last line is the total,
 # "N passed, N failed". Exit status 0 only when nothing failed.
 set -u
+ONLY_UNIT=no
+[ "${1:-}" = --unit ] && ONLY_UNIT=yes
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -43,6 +49,12 @@ for t in "$BUILD"/asan/tests/test_*; do
 	run_cmocka "$t"
 done
 
+if [ "$ONLY_UNIT" = yes ]; then
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+
 echo "== fuzzers, ${FUZZ_SECONDS}s each"
 for fuzzer in "$BUILD"/fuzz/fuzz_*; do
 	name=$(basename "$fuzzer")
@@ -62,21 +74,33 @@ for fuzzer in "$BUILD"/fuzz/fuzz_*; do
 	rm -rf "$scratch"
 done
 
+# Runs a runner that ends with "N passed, N failed" and adds its counts.
+run_section() { # NAME COMMAND...
+	local name=$1 log out p f
+	shift
+	# Through a file, not tee /dev/stderr: reopening stderr would truncate
+	# a log file that stdout and stderr share.
+	log=$(mktemp /tmp/idguard-section.XXXXXX)
+	BUILD=$BUILD "$@" 2>&1 | tee "$log"
+	out=$(tail -n 1 "$log")
+	rm -f "$log"
+	p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ -z "$p" ]; then
+		echo "  the $name runner did not report its results"
+		failed=$((failed + 1))
+	else
+		passed=$((passed + p))
+		failed=$((failed + f))
+	fi
+}
+
 echo "== integration tests (root)"
-# Through a file, not tee /dev/stderr: reopening stderr would truncate a log
-# file that stdout and stderr share.
-log=$(mktemp /tmp/idguard-integration.XXXXXX)
-BUILD=$BUILD "$HERE/integration/run.sh" 2>&1 | tee "$log"
-out=$(tail -n 1 "$log")
-rm -f "$log"
-p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-if [ -z "$p" ]; then
-	echo "  the integration runner did not report its results"
-	failed=$((failed + 1))
-else
-	passed=$((passed + p))
-	failed=$((failed + f))
+run_section integration "$HERE/integration/run.sh"
+
+if [ "${SYSTEM_TEST:-yes}" = yes ]; then
+	echo "== system test: the package in a Debian 12 VM (root)"
+	run_section system "$HERE/system/run.sh"
 fi
 
 echo "$passed passed, $failed failed"

@@ -139,18 +139,74 @@ static int attach_one(struct idg_gate *gate, enum idg_gate_program which, bool f
 	return 0;
 }
 
+/* Whether the link pinned at path is attached to our cgroup; it is handed
+ * back open in *ret_link when it is. */
+static bool pinned_link_here(const struct idg_gate *gate, const char *path, struct bpf_link **ret_link)
+{
+	struct bpf_link *link = bpf_link__open(path);
+	uint64_t cgroup_id = 0;
+
+	if (!link)
+		return false;
+	if (link_cgroup(bpf_link__fd(link), &cgroup_id) < 0 || cgroup_id != gate->cgroup_id) {
+		bpf_link__destroy(link);
+		return false;
+	}
+	*ret_link = link;
+	return true;
+}
+
+/* The main device link was detached while the standby went on guarding:
+ * the standby's link takes the main program (one atomic swap, so it never
+ * stops deciding) and the main pin, and a new standby is attached after
+ * it. Done this way round, no open is decided by neither program, and none
+ * by an old standby and a new main program both (a new main link would run
+ * after the old standby, which would then decide every open again). */
+static int promote_standby(struct idg_gate *gate, struct idg_error *err)
+{
+	char main_path[PATH_MAX], standby_path[PATH_MAX];
+	struct bpf_link *link = NULL;
+
+	if (!link_program(gate, IDG_PROG_DEVICE) || !link_program(gate, IDG_PROG_DEVICE_STANDBY))
+		return 0;
+	if (gate_pin_path(main_path, sizeof(main_path), gate->bpffs_dir, link_pin_names[IDG_PROG_DEVICE]) < 0 ||
+	    gate_pin_path(standby_path, sizeof(standby_path), gate->bpffs_dir,
+			  link_pin_names[IDG_PROG_DEVICE_STANDBY]) < 0)
+		return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
+	if (pinned_link_here(gate, main_path, &link)) {
+		bpf_link__destroy(link);
+		return 0;
+	}
+	if (!pinned_link_here(gate, standby_path, &link))
+		return 0;
+	if (bpf_link__update_program(link, link_program(gate, IDG_PROG_DEVICE)) < 0) {
+		int r = -errno;
+
+		bpf_link__destroy(link);
+		return idg_error_errno(err, r, "cannot put the device program into the standby link %s", standby_path);
+	}
+	gate->links[IDG_PROG_DEVICE] = link;
+	gate->reused_link = true;
+	if (rename(standby_path, main_path) < 0)
+		return idg_error_errno(err, -errno, "cannot move the standby link pin to %s", main_path);
+	return 0;
+}
+
 int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 {
 	bool device_fresh = false;
+	int r;
 
+	r = promote_standby(gate, err);
+	if (r < 0)
+		return r;
 	/* In the order of the enum: the standby device program runs after
-	 * the main one, so when the main link is new (it was detached), the
-	 * standby gets a new link after it too. */
+	 * the main one, so when the main link is new, the standby gets a new
+	 * link after it too. */
 	for (int which = 0; which < IDG_PROG_COUNT; which++) {
 		bool fresh = false;
-		int r;
 
-		if (!link_program(gate, which))
+		if (!link_program(gate, which) || gate->links[which])
 			continue;
 		r = attach_one(gate, which, which == IDG_PROG_DEVICE_STANDBY && device_fresh, &fresh, err);
 		if (r < 0)

@@ -154,12 +154,13 @@ denied_count() {
 }
 
 t_detached_link_is_tamper_and_the_standby_keeps_enforcing() {
-	local link status before
+	local link standby status before
 	start_daemon
 	before=$(denied_count)
 	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused with both links"
 	assert_eq "$(denied_count)" "$((before + 1))" "one decision for one open, not two"
 	link=$(ctl status --json | jq .link.link_id)
+	standby=$(bpftool -j link show pinned "$BPFFS/link_dev_standby" | jq .id)
 	bpftool link detach id "$link"
 	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused by the standby with the main link detached"
 	assert_eq "$(denied_count)" "$((before + 2))" "the standby decided it, once"
@@ -169,14 +170,39 @@ t_detached_link_is_tamper_and_the_standby_keeps_enforcing() {
 	assert_eq "$status" 1 "exit status after tamper"
 	assert_match "$(journal MESSAGE_ID=$MSG_TAMPER | jq -r .MESSAGE | grep -F "$CG")" \
 		"Tamper: the cgroup/dev link was detached from $CG by someone else" "tamper record"
-	# What systemd's Restart=always then does: a new start guards again,
-	# with a new main link and the standby after it.
+	# What systemd's Restart=always then does: a new start guards again.
+	# The standby's link, which kept guarding, takes the main program, and
+	# a new standby follows it: no open is decided by an old standby and a
+	# new main program both.
 	start_daemon
+	assert_eq "$(ctl status --json | jq .link.link_id)" "$standby" "the standby's link became the main one"
+	assert_match "$(journal MESSAGE_ID=$MSG_STARTED _PID="$DPID" | jq -r .MESSAGE)" \
+		"\(pinned enforcement continued without a gap\)" "start record"
 	before=$(denied_count)
 	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused again after the restart"
 	assert_eq "$(denied_count)" "$((before + 1))" "after the restart, still one decision per open"
 	wait_records 3 $MSG_DENIED
 	assert_eq "$(count_records $MSG_DENIED)" 3 "one record per refused open"
+}
+
+t_detached_standby_link_is_tamper_and_a_new_standby_follows() {
+	local standby before
+	start_daemon
+	standby=$(bpftool -j link show pinned "$BPFFS/link_dev_standby" | jq .id)
+	bpftool link detach id "$standby"
+	before=$(denied_count)
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused by the main program alone"
+	assert_eq "$(denied_count)" "$((before + 1))" "decided once"
+	wait_until 15 sh -c "! kill -0 $DPID 2>/dev/null" || fail "the daemon kept running with its standby detached"
+	DPID=
+	assert_match "$(journal MESSAGE_ID=$MSG_TAMPER | jq -r .MESSAGE | grep -F "$CG")" \
+		"Tamper: the cgroup/dev \(standby\) link was detached from $CG by someone else" "tamper record"
+	start_daemon
+	[ "$(bpftool -j link show pinned "$BPFFS/link_dev_standby" | jq .id)" != "$standby" ] ||
+		fail "no new standby link"
+	before=$(denied_count)
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "refused after the restart"
+	assert_eq "$(denied_count)" "$((before + 1))" "decided once, by the main program before the new standby"
 }
 
 t_grants_survive_a_daemon_restart() {
