@@ -1,0 +1,22 @@
+#!/bin/bash
+# Run in the guest as the clerk, by a copy of bash named idg-prober (so the
+# journal's IDGUARD_COMM tells its records apart): tries to open NODE again
+# and again, and counts the attempts and the opens that succeeded. SIGTERM
+# writes "ATTEMPTS OPENED" to OUT/result. The system test runs it while it
+# kills, stops, restarts, reloads and upgrades idguard: OPENED must stay 0.
+node=$1 out=$2
+attempts=0 opened=0
+trap 'echo "$attempts $opened" >"$out/result"; exit 0' TERM
+echo $$ >"$out/pid"
+while :; do
+	attempts=$((attempts + 1))
+	# The builtin's redirection is the open: the shell itself opens NODE.
+	if { : 3<"$node"; } 2>/dev/null; then
+		opened=$((opened + 1))
+		date +%s.%N >>"$out/opened"
+	fi
+	if ((attempts % 100 == 0)); then
+		# Renamed into place, so that a reader never sees it half written.
+		echo "$attempts $opened" >"$out/progress.new" && mv "$out/progress.new" "$out/progress"
+	fi
+done
