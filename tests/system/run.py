@@ -111,10 +111,11 @@ class Suite:
 class Guest:
     """The workstation under test, and the facts the checks read off it."""
 
-    def __init__(self, vm, kernel, debs):
+    def __init__(self, vm, kernel, debs, upgrade_debs=()):
         self.vm = vm
         self.kernel = kernel
         self.debs = debs
+        self.upgrade_debs = upgrade_debs
 
     def sh(self, command, timeout=300):
         return self.vm.run(command, timeout)
@@ -196,6 +197,7 @@ def t_start_record(g, expect_loaded, expect_missing):
     check(sorted(missing) == sorted(expect_missing), f"programs missing: {missing}, expected {expect_missing}")
     check(f"started on Linux {g.kernel}" in rec["MESSAGE"], f"MESSAGE: {rec['MESSAGE']}")
     status = g.ok("idguardctl status")
+    print("    " + "\n    ".join(l for l in status.splitlines() if l.startswith("kernel") or "not loaded" in l))
     check(f"kernel        Linux {g.kernel}; programs loaded: {' '.join(expect_loaded)}" in status,
           f"idguardctl status does not say which programs this kernel took:\n{status}")
     for name in expect_missing:
@@ -445,17 +447,19 @@ def t_no_gap(g, result):
         g.wait_active(other_than=pid, timeout=180)
         check(g.records("tamper"), "no tamper record")
 
+    upgrade_debs = " ".join(f"/mnt/payload/{os.path.basename(d)}" for d in g.upgrade_debs)
+
     def upgrade():
         pid = g.main_pid()
-        debs = " ".join(f"/mnt/payload/{os.path.basename(d)}" for d in g.debs)
-        r = g.sh(f"DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall {debs} 2>&1", 900)
-        check(r.status == 0, f"reinstall failed:\n{r.out[-2000:]}")
+        r = g.sh(f"DEBIAN_FRONTEND=noninteractive apt-get install -y {upgrade_debs} 2>&1", 900)
+        check(r.status == 0, f"the upgrade failed:\n{r.out[-2000:]}")
+        check("+systest1" in g.ok("dpkg-query -W -f '${Version}' idguard"), "the new version is not installed")
         g.wait_active(other_than=pid)
 
     def upgrade_with_invalid_policy():
         pid = g.main_pid()
         g.ok(f"printf {shlex.quote(BAD_POLICY)} >/etc/idguard/policy.d/60-bad.conf")
-        debs = " ".join(f"/mnt/payload/{os.path.basename(d)}" for d in g.debs)
+        debs = upgrade_debs
         r = g.sh(f"DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall {debs} 2>&1", 900)
         check(r.status != 0, "the upgrade went through with an invalid policy")
         check("60-bad.conf:2" in r.out and "was not (re)started" in r.out,
@@ -474,7 +478,7 @@ def t_no_gap(g, result):
         step("reload (valid policy)", reload_valid)
         step("reload (invalid policy)", reload_invalid)
         step("detach the device link", detach_link)
-        step("upgrade (package reinstalled)", upgrade)
+        step("upgrade to a new version", upgrade)
         step("upgrade with an invalid policy", upgrade_with_invalid_policy)
     finally:
         attempts, opened = stop_prober(g, "idg-prober", out)
@@ -579,6 +583,8 @@ def t_verifier_refusal_is_reported_as_one(g):
     check("unknown func bpf_get_current_pid_tgid" in r.out or "unknown func" in r.out,
           f"the verifier's own words are missing:\n{r.out[-2000:]}")
     check("CAP_BPF" not in r.out, f"reported as a permission problem:\n{r.out[-2000:]}")
+    said = [line for line in r.out.splitlines() if "verifier" in line or line.startswith("  ")]
+    print("    idguardd said: " + "\n    ".join(said[:6]))
 
 
 # ---- the runs --------------------------------------------------------------------------
@@ -593,6 +599,7 @@ def run_kernel(suite, args, kernel, full, results):
     os.makedirs(payload)
     for f in args.debs + [os.path.join(HERE, "guest", "prober.sh"), os.path.join(HERE, "guest", "clone-prepare.sh")]:
         shutil.copy(f, payload)
+    upgrade_debs = make_upgrade_debs(args.debs, payload) if full else []
     label = f"[{kernel}]"
     vm = VM(args.image, kernel, os.path.join(workdir, "ws"), payload)
     result = results.setdefault(kernel, {})
@@ -601,7 +608,7 @@ def run_kernel(suite, args, kernel, full, results):
         vm.kill()
         return
     result["boot_s"] = time.monotonic() - boot_start
-    g = Guest(vm, kernel, args.debs)
+    g = Guest(vm, kernel, args.debs, upgrade_debs)
     try:
         g.ok("useradd -m -u 1001 -G video,dialout clerk")
         unix_hook = tuple(int(x) for x in re.findall(r"\d+", kernel)[:2]) >= (6, 7)
@@ -629,7 +636,7 @@ def run_kernel(suite, args, kernel, full, results):
         suite.run(f"{label} hot-plug: an unknown vendor-class device is refused, and its tty",
                   t_hotplug_unknown_vendor_device_refused_with_its_tty, g, workdir)
         suite.run(f"{label} systemctl reload applies a valid policy and fails on an invalid one", t_reload, g)
-        suite.run(f"{label} kill -9, stop, start, restart, reload, a detached link and upgrades leave no moment "
+        suite.run(f"{label} kill -9, stop, start, restart, reload, a detached link and an upgrade leave no moment "
                   "open, and the journal counts every attempt", t_no_gap, g, result)
         suite.run(f"{label} after a reboot the gate is up before any user's program", t_reboot, g)
         suite.run(f"{label} the cloned-image recipe gives each clone its own machine id; purge removes gate "
@@ -647,6 +654,27 @@ def run_kernel(suite, args, kernel, full, results):
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"    (the guest's files are in {workdir})")
+
+
+def make_upgrade_debs(debs, payload):
+    """The same packages at a higher version (VERSION+systest1), for a real
+    upgrade: dpkg runs the old prerm and the new postinst as for a new
+    release."""
+    out = []
+    for deb in debs:
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["dpkg-deb", "-R", deb, tmp], check=True)
+            control = os.path.join(tmp, "DEBIAN", "control")
+            text = open(control).read()
+            version = re.search(r"^Version: (.*)$", text, re.M).group(1)
+            text = re.sub(r"^Version: .*$", f"Version: {version}+systest1", text, flags=re.M)
+            text = text.replace(f"(= {version})", f"(= {version}+systest1)")
+            open(control, "w").write(text)
+            name = os.path.basename(deb).replace(f"_{version}_", f"_{version}+systest1_")
+            subprocess.run(["dpkg-deb", "-Zxz", "-b", tmp, os.path.join(payload, name)], check=True,
+                           stdout=subprocess.DEVNULL)
+            out.append(os.path.join(payload, name))
+    return out
 
 
 def t_lintian(debs):
