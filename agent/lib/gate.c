@@ -17,22 +17,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-static const char *const link_pin_names[IDG_PROG_COUNT] = {
-	[IDG_PROG_DEVICE] = IDG_LINK_PIN_NAME,
-	[IDG_PROG_DEVICE_STANDBY] = "link_dev_standby",
-	[IDG_PROG_CONNECT4] = "link_connect4",
-	[IDG_PROG_CONNECT6] = "link_connect6",
-	[IDG_PROG_CONNECT_UNIX] = "link_connect_unix",
-};
-
-static const char *const link_hooks[IDG_PROG_COUNT] = {
-	[IDG_PROG_DEVICE] = "cgroup/dev",
-	[IDG_PROG_DEVICE_STANDBY] = "cgroup/dev (standby)",
-	[IDG_PROG_CONNECT4] = "cgroup/connect4",
-	[IDG_PROG_CONNECT6] = "cgroup/connect6",
-	[IDG_PROG_CONNECT_UNIX] = "cgroup/connect_unix",
-};
-
 static const char *const pinned_maps[] = {
 	"major_rules", "watched_devs", "watched_ranges", "exempt_cgroups", "grants",
 	"config", "stats", "repeat_slots", "events", "port_flags", "endpoints", "brokers", "decided",
@@ -41,7 +25,7 @@ static const char *const pinned_maps[] = {
 /* The program to attach for p, or NULL when p has no link or is not loaded. */
 static struct bpf_program *link_program(const struct idg_gate *gate, enum idg_gate_program p)
 {
-	if (!link_pin_names[p] || !gate->loaded[p])
+	if (!gate_programs[p].link_pin || !gate->loaded[p])
 		return NULL;
 	return gate_program(gate, p);
 }
@@ -57,7 +41,7 @@ static int attach_new_link(struct idg_gate *gate, enum idg_gate_program which, c
 		return idg_error_errno(err, -errno, "cannot open cgroup %s", gate->cgroup_path);
 	link = bpf_program__attach_cgroup(link_program(gate, which), cgroup_fd);
 	if (!link)
-		return idg_error_errno(err, -errno, "cannot attach the %s program to %s", link_hooks[which],
+		return idg_error_errno(err, -errno, "cannot attach the %s program to %s", gate_programs[which].hook,
 				       gate->cgroup_path);
 	if (bpf_obj_pin(bpf_link__fd(link), path) < 0) {
 		int r = -errno;
@@ -95,7 +79,7 @@ static int attach_one(struct idg_gate *gate, enum idg_gate_program which, bool f
 	uint64_t old_cgroup = 0;
 	int r;
 
-	if (gate_pin_path(path, sizeof(path), gate->bpffs_dir, link_pin_names[which]) < 0 ||
+	if (gate_pin_path(path, sizeof(path), gate->bpffs_dir, gate_programs[which].link_pin) < 0 ||
 	    snprintf(fresh, sizeof(fresh), "%s_new", path) >= (int)sizeof(fresh))
 		return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
 	*ret_fresh = true;
@@ -169,9 +153,9 @@ static int promote_standby(struct idg_gate *gate, struct idg_error *err)
 
 	if (!link_program(gate, IDG_PROG_DEVICE) || !link_program(gate, IDG_PROG_DEVICE_STANDBY))
 		return 0;
-	if (gate_pin_path(main_path, sizeof(main_path), gate->bpffs_dir, link_pin_names[IDG_PROG_DEVICE]) < 0 ||
+	if (gate_pin_path(main_path, sizeof(main_path), gate->bpffs_dir, gate_programs[IDG_PROG_DEVICE].link_pin) < 0 ||
 	    gate_pin_path(standby_path, sizeof(standby_path), gate->bpffs_dir,
-			  link_pin_names[IDG_PROG_DEVICE_STANDBY]) < 0)
+			  gate_programs[IDG_PROG_DEVICE_STANDBY].link_pin) < 0)
 		return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
 	if (pinned_link_here(gate, main_path, &link)) {
 		bpf_link__destroy(link);
@@ -246,16 +230,16 @@ int idg_gate_check(struct idg_gate *gate, struct idg_error *err)
 			continue;
 		r = link_cgroup(bpf_link__fd(gate->links[which]), &cgroup_id);
 		if (r < 0)
-			return idg_error_errno(err, r, "cannot query our %s link", link_hooks[which]);
+			return idg_error_errno(err, r, "cannot query our %s link", gate_programs[which].hook);
 		if (cgroup_id != gate->cgroup_id)
 			return idg_error_set(err, -ENOLINK, "the %s link was detached from %s by someone else",
-					     link_hooks[which], gate->cgroup_path);
+					     gate_programs[which].hook, gate->cgroup_path);
 	}
 	r = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(pinned_maps) + IDG_PROG_COUNT; i++) {
 		bool is_map = i < ARRAY_SIZE(pinned_maps);
 		size_t which = i - ARRAY_SIZE(pinned_maps);
-		const char *name = is_map ? pinned_maps[i] : link_pin_names[which];
+		const char *name = is_map ? pinned_maps[i] : gate_programs[which].link_pin;
 		int fd;
 
 		if (!is_map && !gate->links[which])
@@ -302,7 +286,7 @@ int idg_gate_inspect_pins(const char *bpffs_dir, struct idg_gate_pins *ret, stru
 		struct bpf_link_info info = { 0 };
 		__u32 len = sizeof(info);
 
-		(void)gate_pin_path(path, sizeof(path), bpffs_dir, link_pin_names[which]);
+		(void)gate_pin_path(path, sizeof(path), bpffs_dir, gate_programs[which].link_pin);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;
@@ -390,9 +374,9 @@ int idg_gate_uninstall(const char *bpffs_dir, idg_event_handler drain_handler, v
 	int fd, r;
 
 	for (int which = 0; which < IDG_PROG_COUNT; which++) {
-		if (!link_pin_names[which])
+		if (!gate_programs[which].link_pin)
 			continue;
-		if (gate_pin_path(path, sizeof(path), bpffs_dir, link_pin_names[which]) < 0)
+		if (gate_pin_path(path, sizeof(path), bpffs_dir, gate_programs[which].link_pin) < 0)
 			return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {

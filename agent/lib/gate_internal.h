@@ -37,6 +37,13 @@ struct idg_gate {
 	uint8_t *ports_written; /* likewise for port_flags */
 };
 
+struct gate_program_info {
+	const char *name;     /* in messages, status and the start record */
+	const char *link_pin; /* the link's pin under the bpffs dir, or NULL */
+	const char *hook;     /* what it attaches to, for messages */
+};
+extern const struct gate_program_info gate_programs[IDG_PROG_COUNT];
+
 /* The skeleton's program for p (NULL before load). */
 struct bpf_program *gate_program(const struct idg_gate *gate, enum idg_gate_program p);
 int gate_pin_path(char *buf, size_t size, const char *dir, const char *name);

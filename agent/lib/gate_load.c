@@ -26,18 +26,20 @@
 
 #define VERIFIER_TAIL_LINES 8
 
-static const char *const program_names[IDG_PROG_COUNT] = {
-	[IDG_PROG_DEVICE] = "device",
-	[IDG_PROG_DEVICE_STANDBY] = "device-standby",
-	[IDG_PROG_CONNECT4] = "connect4",
-	[IDG_PROG_CONNECT6] = "connect6",
-	[IDG_PROG_CONNECT_UNIX] = "connect-unix",
-	[IDG_PROG_FLUSH] = "flush",
+/* Each program: its name in messages, where its link is pinned, and the
+ * hook it attaches to (the flush is run by the daemon, never attached). */
+const struct gate_program_info gate_programs[IDG_PROG_COUNT] = {
+	[IDG_PROG_DEVICE] = { "device", IDG_LINK_PIN_NAME, "cgroup/dev" },
+	[IDG_PROG_DEVICE_STANDBY] = { "device-standby", "link_dev_standby", "cgroup/dev (standby)" },
+	[IDG_PROG_CONNECT4] = { "connect4", "link_connect4", "cgroup/connect4" },
+	[IDG_PROG_CONNECT6] = { "connect6", "link_connect6", "cgroup/connect6" },
+	[IDG_PROG_CONNECT_UNIX] = { "connect-unix", "link_connect_unix", "cgroup/connect_unix" },
+	[IDG_PROG_FLUSH] = { "flush", NULL, NULL },
 };
 
 const char *idg_gate_program_name(enum idg_gate_program p)
 {
-	return (unsigned)p < IDG_PROG_COUNT ? program_names[p] : "?";
+	return (unsigned)p < IDG_PROG_COUNT ? gate_programs[p].name : "?";
 }
 
 struct bpf_program *gate_program(const struct idg_gate *gate, enum idg_gate_program p)
