@@ -144,8 +144,8 @@ cleanup_env() {
 	if [ -n "${LOOP_DEVICE:-}" ]; then
 		"$BUILD/helpers/loopdev" remove "$LOOP_DEVICE" || echo "    warning: could not remove loop$LOOP_DEVICE" >&2
 	fi
-	for sub in "$CG"/*/; do
-		[ -d "$sub" ] || continue
+	# Child cgroups at any depth, the deepest first.
+	for sub in $(find "$CG" -mindepth 1 -depth -type d 2>/dev/null); do
 		kill_cgroup_procs "$sub"
 		rmdir "$sub" 2>/dev/null || true
 	done
