@@ -197,7 +197,8 @@ $(BUILD)/idguard-bench: $(BENCH_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libidguard.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-bench: deps deps-bench
+bench: deps
+	$(Q)$(MAKE) --no-print-directory deps-bench
 	$(Q)$(MAKE) --no-print-directory bench-run
 bench-run: all $(BUILD)/idguard-bench
 	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_ARGS)

@@ -31,6 +31,7 @@ struct cgroup_subsys_state {
 struct cgroup {
 	struct cgroup_subsys_state self; /* first: a css of a cgroup is the cgroup */
 	struct kernfs_node *kn;
+	int level;                       /* the root is 0 */
 } __attribute__((preserve_access_index));
 struct css_set {
 	struct cgroup *dfl_cgrp;
@@ -49,6 +50,10 @@ struct task_struct {
  * never looks at the branch this kernel could not check. */
 const volatile __u32 dev_helpers = 0;
 const volatile __u32 sock_helpers = 0;
+
+/* How far up the fallback walks a task's cgroups to reach levels 1 to
+ * IDG_EXEMPT_MAX_DEPTH - 1. */
+#define IDG_CGROUP_WALK_MAX 64
 
 /* Every map is pinned by name under the daemon's bpffs dir, so a restarted
  * daemon picks up the same state and the ring buffer keeps waiting events. */
@@ -213,16 +218,22 @@ static __always_inline int caller_is_exempt(__u64 cgroup_id, struct task_struct 
 		}
 		return 0;
 	}
-	/* The same ancestors, read upwards from the task's own cgroup. */
+	/* The same ancestors (levels 1 to IDG_EXEMPT_MAX_DEPTH - 1, whatever
+	 * the task's own depth), read upwards from the task's own cgroup. A
+	 * tree deeper than the walk is not exempt: fail closed. */
 	struct cgroup *cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp);
 
-	for (int depth = 1; depth < IDG_EXEMPT_MAX_DEPTH && cgroup; depth++) {
+	for (int step = 0; step < IDG_CGROUP_WALK_MAX && cgroup; step++) {
 		struct cgroup *parent = (struct cgroup *)BPF_CORE_READ(cgroup, self.parent);
+		int level;
 
-		/* The root (no parent of its own) is not an exemption. */
-		if (!parent || !BPF_CORE_READ(parent, self.parent))
+		if (!parent)
 			break;
-		if (cgroup_is_exempt(BPF_CORE_READ(parent, kn, id)))
+		level = BPF_CORE_READ(parent, level);
+		/* The root is no exemption. */
+		if (level < 1)
+			break;
+		if (level < IDG_EXEMPT_MAX_DEPTH && cgroup_is_exempt(BPF_CORE_READ(parent, kn, id)))
 			return 1;
 		cgroup = parent;
 	}

@@ -74,7 +74,12 @@ static __always_inline int decide_device(struct bpf_cgroup_dev_ctx *ctx, const s
 {
 	__u32 dev_type = ctx->access_type & 0xffff, access = ctx->access_type >> 16;
 	__u32 major = ctx->major, minor = ctx->minor;
-	struct idg_decided mark = { .access_type = ctx->access_type, .major = major, .minor = minor };
+	struct idg_decided mark = {
+		.access_type = ctx->access_type,
+		.major = major,
+		.minor = minor,
+		.time_boot_ns = bpf_ktime_get_boot_ns(),
+	};
 	struct task_struct *task;
 	struct idg_watch watch;
 	__u64 pid_tgid;
@@ -91,7 +96,8 @@ static __always_inline int decide_device(struct bpf_cgroup_dev_ctx *ctx, const s
 		struct idg_decided *seen = bpf_map_lookup_elem(&decided, &pid_tgid);
 
 		/* The main program decided this open, and its verdict stands. */
-		if (seen && seen->access_type == mark.access_type && seen->major == major && seen->minor == minor) {
+		if (seen && seen->access_type == mark.access_type && seen->major == major && seen->minor == minor &&
+		    mark.time_boot_ns - seen->time_boot_ns < IDG_DECIDED_FRESH_NS) {
 			(void)bpf_map_delete_elem(&decided, &pid_tgid);
 			return VERDICT_ALLOW;
 		}
@@ -291,16 +297,19 @@ int idguard_connect_unix(struct bpf_sock_addr *ctx)
  * gives up on 4096 inlined copies); and it looks the slot up itself, since
  * Linux 6.1 cannot lock the value a bpf_for_each_map_elem callback is
  * handed (nor has 5.10 that helper at all). */
-__noinline int idguard_flush_slot(__u32 index, __u64 window_ns, __u64 now)
+__noinline int idguard_flush_slot(__u32 index, __u64 window_ns)
 {
 	struct idg_repeat_slot *slot = bpf_map_lookup_elem(&repeat_slots, &index);
+	__u64 now = bpf_ktime_get_boot_ns();
 	struct idg_event ev;
 	__u64 count = 0;
 
 	if (!slot)
 		return 0;
 	bpf_spin_lock(&slot->lock);
-	if (slot->pending && now - slot->window_start_ns >= window_ns) {
+	/* A window may have started after now was read (no helper may be
+	 * called under the lock): it has not ended. */
+	if (slot->pending && now >= slot->window_start_ns && now - slot->window_start_ns >= window_ns) {
 		ev = slot->first;
 		count = slot->pending;
 		slot->pending = 0;
@@ -322,13 +331,12 @@ int idguard_flush(struct __sk_buff *skb)
 {
 	struct idg_config *cfg;
 	__u32 zero = 0;
-	__u64 window_ns, now;
+	__u64 window_ns;
 
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	window_ns = cfg ? cfg->repeat_window_ns : 0;
-	now = bpf_ktime_get_boot_ns();
 #pragma clang loop unroll(disable)
 	for (__u32 index = 0; index < IDG_REPEAT_SLOTS; index++)
-		idguard_flush_slot(index, window_ns, now);
+		idguard_flush_slot(index, window_ns);
 	return 0;
 }

@@ -122,6 +122,22 @@ void daemon_send_lifecycle(struct daemon *d, const char *message_id, int priorit
 	daemon_send(d, &rec);
 }
 
+/* Appends text to buf (of size bytes, *used of them taken, always
+ * NUL-terminated), its newlines written as " / ", as much as fits. */
+static void append_one_line(char *buf, size_t size, size_t *used, const char *text)
+{
+	for (const char *c = text; *c; c++) {
+		const char *piece = *c == '\n' ? " / " : NULL;
+		size_t n = piece ? 3 : 1;
+
+		if (*used + n >= size)
+			break;
+		memcpy(buf + *used, piece ? piece : c, n);
+		*used += n;
+	}
+	buf[*used] = '\0';
+}
+
 void daemon_send_started(struct daemon *d)
 {
 	char shortfalls[2048], loaded[128] = "", missing[128] = "", problems[4096] = "", helpers[128];
@@ -140,17 +156,10 @@ void daemon_send_started(struct daemon *d)
 		used_missing += (size_t)snprintf(missing + used_missing, sizeof(missing) - used_missing, "%s%s",
 						 used_missing ? " " : "", idg_gate_program_name(p));
 		/* Journal fields are one line: the verifier's lines are joined. */
-		used_problems += (size_t)snprintf(problems + used_problems, sizeof(problems) - used_problems, "%s%s: ",
-						  used_problems ? " | " : "", idg_gate_program_name(p));
-		for (const char *c = problem; *c && used_problems + 4 < sizeof(problems); c++) {
-			if (*c == '\n') {
-				memcpy(problems + used_problems, " / ", 3);
-				used_problems += 3;
-			} else {
-				problems[used_problems++] = *c;
-			}
-		}
-		problems[used_problems] = '\0';
+		append_one_line(problems, sizeof(problems), &used_problems, used_problems ? " | " : "");
+		append_one_line(problems, sizeof(problems), &used_problems, idg_gate_program_name(p));
+		append_one_line(problems, sizeof(problems), &used_problems, ": ");
+		append_one_line(problems, sizeof(problems), &used_problems, problem);
 	}
 
 	idg_record_init(&rec, IDG_MSG_AGENT_STARTED, shortfalls[0] || d->policy->n_files == 0 ? LOG_WARNING : LOG_NOTICE);

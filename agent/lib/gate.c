@@ -176,6 +176,41 @@ static int promote_standby(struct idg_gate *gate, struct idg_error *err)
 	return 0;
 }
 
+/* Detaches the link pinned for p, if any, and removes its pin. */
+static int drop_pinned_link(struct idg_gate *gate, enum idg_gate_program p, struct idg_error *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (gate_pin_path(path, sizeof(path), gate->bpffs_dir, gate_programs[p].link_pin) < 0)
+		return idg_error_set(err, -ENAMETOOLONG, "bpffs path too long");
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : idg_error_errno(err, -errno, "cannot open %s", path);
+	if (bpf_link_detach(fd) < 0 && errno != ENOLINK) {
+		int r = -errno;
+
+		(void)close(fd);
+		return idg_error_errno(err, r, "cannot detach the link pinned at %s", path);
+	}
+	(void)close(fd);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return idg_error_errno(err, -errno, "cannot remove %s", path);
+	return 0;
+}
+
+/* Once the device programs are in place, no mark of an earlier start may
+ * stand for an open to come (see struct idg_decided). */
+static void forget_decided(struct idg_gate *gate)
+{
+	int fd = bpf_map__fd(gate->skel->maps.decided);
+	__u64 key;
+
+	/* Bounded: the programs add marks meanwhile (and take them away). */
+	for (int i = 0; i < IDG_MAX_DECIDED && bpf_map_get_next_key(fd, NULL, &key) == 0; i++)
+		(void)bpf_map_delete_elem(fd, &key);
+}
+
 int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 {
 	bool device_fresh = false;
@@ -198,6 +233,14 @@ int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 		if (which == IDG_PROG_DEVICE)
 			device_fresh = fresh;
 	}
+	/* A standby link of an earlier start whose program did not load this
+	 * time would now run before a new main link: let it go. */
+	if (device_fresh && !link_program(gate, IDG_PROG_DEVICE_STANDBY)) {
+		r = drop_pinned_link(gate, IDG_PROG_DEVICE_STANDBY, err);
+		if (r < 0)
+			return r;
+	}
+	forget_decided(gate);
 	return 0;
 }
 

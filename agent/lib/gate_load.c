@@ -133,7 +133,7 @@ static void copy_name(char *dst, size_t size, const char *src)
 /* The last lines of log, each prefixed with two spaces. */
 static char *log_tail(const char *log, int lines)
 {
-	size_t len = log ? strlen(log) : 0;
+	size_t len = log ? strlen(log) : 0, newlines = 0;
 	const char *start;
 	char *out, *o;
 
@@ -147,7 +147,10 @@ static char *log_tail(const char *log, int lines)
 			break;
 		}
 	}
-	out = malloc(2 * (size_t)(log + len - start + 1) + 3);
+	for (const char *c = start; c < log + len; c++)
+		newlines += *c == '\n';
+	/* Two spaces before the first line and after every newline. */
+	out = malloc((size_t)(log + len - start) + 2 * (newlines + 1) + 1);
 	if (!out)
 		return NULL;
 	o = out;
@@ -296,6 +299,8 @@ static int load_once(struct idg_gate *gate, const bool skip[IDG_PROG_COUNT], str
 	int r;
 
 	*ret_failed = IDG_PROG_COUNT;
+	free(report->verifier_tail);
+	memset(report, 0, sizeof(*report));
 	gate->skel = gate__open_opts(&open_opts);
 	if (!gate->skel)
 		return idg_error_errno(err, -errno, "cannot open the BPF object");
@@ -310,7 +315,6 @@ static int load_once(struct idg_gate *gate, const bool skip[IDG_PROG_COUNT], str
 			return idg_error_errno(err, r, "cannot prepare the %s program", idg_gate_program_name(p));
 	}
 
-	memset(report, 0, sizeof(*report));
 	current_report = report;
 	forward_print = libbpf_set_print(capture_print);
 	r = gate__load(gate->skel);

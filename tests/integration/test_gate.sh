@@ -197,3 +197,25 @@ t_without_helpers_the_task_is_read_for_the_same_facts() {
 	assert_eq "$(field_of $MSG_DENIED IDGUARD_UID)" $NOBODY "IDGUARD_UID"
 	assert_eq "$(ctl status --json | jq .counters.exempt)" 1 "exempt counter"
 }
+
+# A task deep below an exempt cgroup (here at level 20) is exempt whether
+# the programs ask the kernel for the ancestors or walk up to them: both
+# look at the same levels, 1 to 15, not at the nearest 15.
+t_deep_cgroup_below_an_exempt_one_is_exempt_with_and_without_helpers() {
+	local deep=$CG/trusted mode
+	for i in $(seq 18); do deep=$deep/d$i; done
+	mkdir -p "$deep"
+	write_policy <<-EOF
+	[Class camera]
+	Mode=enforce
+	Device=char $TEST_MAJOR:0
+	[Exempt]
+	CGroup=${CG#"$CG2"}/trusted
+	EOF
+	for mode in auto none; do
+		start_daemon --bpf-helpers=$mode
+		assert_eq "$(in_cgroup "$deep" "$TRY_OPEN" "$T/cam")" "ENXIO 1" "open from level 20 below the exempt cgroup ($mode)"
+		assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "open from the guarded cgroup ($mode)"
+		stop_daemon
+	done
+}
