@@ -123,4 +123,9 @@ ls "$root/usr/lib/modules" >"$out.part/kernels"
 date -u +%FT%TZ >"$out.part/done"
 rm -rf "$out"
 mv "$out.part" "$out"
+# Images of earlier versions of this script or package list are not used
+# again: only the newest is kept.
+for old in "$CACHE"/*/; do
+	[ "${old%/}" = "$out" ] || rm -rf --one-file-system "${old%/}"
+done
 echo "$out"
