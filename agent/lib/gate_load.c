@@ -289,10 +289,10 @@ static int report_load_failure(struct idg_gate *gate, const struct load_report *
 	return idg_error_errno(err, r, "cannot load the BPF programs on Linux %s", gate->kernel);
 }
 
-/* Opens and loads the object once, leaving out the programs in skip. On
+/* Opens and loads the object once, leaving out the programs in leave_out. On
  * failure, *ret_failed names the program the kernel refused (or
  * IDG_PROG_COUNT when it was not a program). */
-static int load_once(struct idg_gate *gate, const bool skip[IDG_PROG_COUNT], struct load_report *report,
+static int load_once(struct idg_gate *gate, const bool leave_out[IDG_PROG_COUNT], struct load_report *report,
 		     enum idg_gate_program *ret_failed, struct idg_error *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = gate->bpffs_dir);
@@ -307,8 +307,8 @@ static int load_once(struct idg_gate *gate, const bool skip[IDG_PROG_COUNT], str
 	gate->skel->rodata->dev_helpers = gate->dev_helpers;
 	gate->skel->rodata->sock_helpers = gate->sock_helpers;
 	for (int p = 0; p < IDG_PROG_COUNT; p++) {
-		r = bpf_program__set_autoload(gate_program(gate, p), !skip[p]);
-		if (r == 0 && p == IDG_PROG_CONNECT_UNIX && !skip[p])
+		r = bpf_program__set_autoload(gate_program(gate, p), !leave_out[p]);
+		if (r == 0 && p == IDG_PROG_CONNECT_UNIX && !leave_out[p])
 			r = bpf_program__set_expected_attach_type(gate_program(gate, p),
 								  (enum bpf_attach_type)IDG_ATTACH_UNIX_CONNECT);
 		if (r < 0)
@@ -329,27 +329,27 @@ static int load_once(struct idg_gate *gate, const bool skip[IDG_PROG_COUNT], str
 
 static int load_programs(struct idg_gate *gate, struct idg_error *err)
 {
-	bool skip[IDG_PROG_COUNT] = { false };
+	bool leave_out[IDG_PROG_COUNT] = { false };
 	struct load_report report = { 0 };
 	enum idg_gate_program failed;
 	int r;
 
 	if (!probe_unix_hook()) {
-		skip[IDG_PROG_CONNECT_UNIX] = true;
+		leave_out[IDG_PROG_CONNECT_UNIX] = true;
 		set_problem(gate, IDG_PROG_CONNECT_UNIX, "this kernel has no unix-socket connect hook (Linux 6.7+)");
 	}
 	/* At most one more try per program that can be left out. */
 	for (int attempt = 0; attempt < IDG_PROG_COUNT; attempt++) {
-		r = load_once(gate, skip, &report, &failed, err);
+		r = load_once(gate, leave_out, &report, &failed, err);
 		if (r == 0)
 			break;
-		if (!gate->skel || failed == IDG_PROG_COUNT || failed == IDG_PROG_DEVICE || skip[failed]) {
+		if (!gate->skel || failed == IDG_PROG_COUNT || failed == IDG_PROG_DEVICE || leave_out[failed]) {
 			if (gate->skel)
 				r = report_load_failure(gate, &report, r, err);
 			free(report.verifier_tail);
 			return r;
 		}
-		skip[failed] = true;
+		leave_out[failed] = true;
 		if (report.verifier_tail)
 			set_problem(gate, failed, "the verifier of Linux %s refused it; its last words:\n%s", gate->kernel,
 				    report.verifier_tail);
@@ -365,7 +365,7 @@ static int load_programs(struct idg_gate *gate, struct idg_error *err)
 	if (r < 0)
 		return idg_error_errno(err, r, "cannot load the BPF programs on Linux %s", gate->kernel);
 	for (int p = 0; p < IDG_PROG_COUNT; p++)
-		gate->loaded[p] = !skip[p];
+		gate->loaded[p] = !leave_out[p];
 	return 0;
 }
 
