@@ -311,8 +311,12 @@ static int load_once(struct idg_gate *gate, const bool leave_out[IDG_PROG_COUNT]
 		if (r == 0 && p == IDG_PROG_CONNECT_UNIX && !leave_out[p])
 			r = bpf_program__set_expected_attach_type(gate_program(gate, p),
 								  (enum bpf_attach_type)IDG_ATTACH_UNIX_CONNECT);
-		if (r < 0)
+		if (r < 0) {
+			/* Not the kernel's refusal: no retry, and this message stands. */
+			gate__destroy(gate->skel);
+			gate->skel = NULL;
 			return idg_error_errno(err, r, "cannot prepare the %s program", idg_gate_program_name(p));
+		}
 	}
 
 	current_report = report;
