@@ -50,6 +50,13 @@ struct task_struct {
  * never looks at the branch this kernel could not check. */
 const volatile __u32 dev_helpers = 0;
 const volatile __u32 sock_helpers = 0;
+/* When the daemon loaded these programs (CLOCK_BOOTTIME). A mark written
+ * before then is stale: it was left while no standby took marks away (its
+ * link was detached, and the daemon restarted to attach it again), and it
+ * must not stand for an open to come. A call in flight while a link is
+ * attached or updated runs the programs it started with, so no fresh
+ * mark is ever older than the standby that reads it. */
+const volatile __u64 marks_since_ns = 0;
 
 /* How far up the fallback walks a task's cgroups to reach levels 1 to
  * IDG_EXEMPT_MAX_DEPTH - 1. */

@@ -97,7 +97,7 @@ static __always_inline int decide_device(struct bpf_cgroup_dev_ctx *ctx, const s
 
 		/* The main program decided this open, and its verdict stands. */
 		if (seen && seen->access_type == mark.access_type && seen->major == major && seen->minor == minor &&
-		    mark.time_boot_ns - seen->time_boot_ns < IDG_DECIDED_FRESH_NS) {
+		    seen->time_boot_ns >= marks_since_ns) {
 			(void)bpf_map_delete_elem(&decided, &pid_tgid);
 			return VERDICT_ALLOW;
 		}

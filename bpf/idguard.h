@@ -152,13 +152,8 @@ struct idg_decided {
 	__u32 major;
 	__u32 minor;
 	__u32 reserved;
-	__u64 time_boot_ns; /* a mark older than IDG_DECIDED_FRESH_NS is stale */
+	__u64 time_boot_ns; /* when the main program wrote it */
 };
-/* The main and the standby program run within one system call, µs apart;
- * a mark left from an earlier call (the standby was detached, or a policy
- * reload came between the two) must not stand for a later one. A call
- * preempted longer than this between them is decided twice: safe. */
-#define IDG_DECIDED_FRESH_NS 100000000ull
 
 /* ---- network endpoints and broker sockets ---------------------------------- */
 

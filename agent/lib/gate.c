@@ -199,18 +199,6 @@ static int drop_pinned_link(struct idg_gate *gate, enum idg_gate_program p, stru
 	return 0;
 }
 
-/* Once the device programs are in place, no mark of an earlier start may
- * stand for an open to come (see struct idg_decided). */
-static void forget_decided(struct idg_gate *gate)
-{
-	int fd = bpf_map__fd(gate->skel->maps.decided);
-	__u64 key;
-
-	/* Bounded: the programs add marks meanwhile (and take them away). */
-	for (int i = 0; i < IDG_MAX_DECIDED && bpf_map_get_next_key(fd, NULL, &key) == 0; i++)
-		(void)bpf_map_delete_elem(fd, &key);
-}
-
 int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 {
 	bool device_fresh = false;
@@ -240,7 +228,6 @@ int idg_gate_attach(struct idg_gate *gate, struct idg_error *err)
 		if (r < 0)
 			return r;
 	}
-	forget_decided(gate);
 	return 0;
 }
 

@@ -306,6 +306,7 @@ static int load_once(struct idg_gate *gate, const bool leave_out[IDG_PROG_COUNT]
 		return idg_error_errno(err, -errno, "cannot open the BPF object");
 	gate->skel->rodata->dev_helpers = gate->dev_helpers;
 	gate->skel->rodata->sock_helpers = gate->sock_helpers;
+	gate->skel->rodata->marks_since_ns = idg_now_boot_ns();
 	for (int p = 0; p < IDG_PROG_COUNT; p++) {
 		r = bpf_program__set_autoload(gate_program(gate, p), !leave_out[p]);
 		if (r == 0 && p == IDG_PROG_CONNECT_UNIX && !leave_out[p])

@@ -205,6 +205,33 @@ t_detached_standby_link_is_tamper_and_a_new_standby_follows() {
 	assert_eq "$(denied_count)" "$((before + 1))" "decided once, by the main program before the new standby"
 }
 
+# The main program's mark of an open is taken away by the standby in the
+# same call. A mark left while the standby was detached must not let that
+# thread's next open through once the standby is back and the main link
+# is detached in turn: a shell (one thread) opens, waits across both, and
+# opens again.
+t_a_mark_left_while_the_standby_was_detached_stands_for_nothing() {
+	local standby out
+	start_daemon
+	mkfifo "$T/go"
+	chmod 666 "$T/go"
+	standby=$(bpftool -j link show pinned "$BPFFS/link_dev_standby" | jq .id)
+	bpftool link detach id "$standby"
+	# The shell itself opens (a builtin's redirection, no subshell), so both
+	# opens come from one thread; bash names the error on stderr.
+	as_user $NOBODY bash -c '{ true 3<"$0"; } 2>&1; echo first; read -r _ <"$1"
+		{ true 3<"$0"; } 2>&1; echo second' "$T/cam" "$T/go" >"$T/out" &
+	wait_until 10 grep -q first "$T/out" || fail "the shell did not open"
+	wait_until 15 sh -c "! kill -0 $DPID 2>/dev/null" || fail "the daemon kept running with its standby detached"
+	DPID=
+	start_daemon
+	bpftool link detach id "$(ctl status --json | jq .link.link_id)"
+	echo go >"$T/go"
+	wait_until 10 grep -q second "$T/out" || fail "the shell did not open again"
+	out=$(sed 's/.*: //' "$T/out")
+	assert_eq "$out" $'Operation not permitted\nfirst\nOperation not permitted\nsecond' "both opens refused"
+}
+
 t_grants_survive_a_daemon_restart() {
 	local id
 	start_daemon
