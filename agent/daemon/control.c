@@ -4,6 +4,18 @@
  * epoll loop, one JSON request per line, one JSON reply per line. A request
  * that is too long, not JSON, or not finished within IDG_REQUEST_TIMEOUT_MS
  * gets an error reply and the connection is closed; nothing blocks the loop.
+ *
+ * Any local user may connect, so what one connection can cost is bounded
+ * (see idguardd(8), "Control socket limits"):
+ *  - backpressure: a connection whose replies are not being taken is not
+ *    read (its requests wait in the kernel's socket buffer and its sender
+ *    blocks) until it has taken them;
+ *  - caps: what is queued for a connection, and for all connections of one
+ *    user, is capped; one that would exceed a cap, or takes nothing of its
+ *    replies for STALL_TIMEOUT_MS, is closed, with a record;
+ *  - fairness: a connection gets at most REQUESTS_PER_TURN answers per turn
+ *    of the event loop, so a client that pipelines cannot starve the kernel's
+ *    records, root or other clients; the last ROOT_RESERVED slots are root's.
  */
 #include "daemon.h"
 
@@ -20,6 +32,20 @@
  * each uid at most MAX_CLIENTS_PER_UID; the last ROOT_RESERVED are root's. */
 #define MAX_CLIENTS_PER_UID 16
 #define ROOT_RESERVED 8
+/* Past this many reply bytes waiting, a connection is not read. */
+#define OUT_HIGH_WATER (64u << 10)
+/* No connection queues more than this, and no user (root aside) more than
+ * OUT_CAP_USER over all its connections. With the high-water mark only one
+ * reply larger than the rest of the cap can reach them. */
+#define OUT_CAP_CONNECTION (1u << 20)
+#define OUT_CAP_USER (4u << 20)
+#define REQUESTS_PER_TURN 8
+/* A client that takes none of its waiting replies for this long is stuck
+ * or hostile; its slot is given back. */
+#define STALL_TIMEOUT_MS 10000
+/* Closing records are folded per user: one per this interval, with a count. */
+#define CLOSE_RECORD_INTERVAL_NS (60ull * 1000000000ull)
+#define CLOSE_NOTES 16
 
 struct client {
 	struct io_watch watch;
@@ -30,8 +56,17 @@ struct client {
 	char *out;
 	size_t out_len;
 	size_t out_sent;
-	uint64_t deadline_ns;
+	uint32_t events;          /* what epoll watches for now */
+	uint64_t deadline_ns;     /* for the request being read, or idleness */
+	uint64_t last_taken_ns;   /* when the client last took reply bytes */
 	bool close_after_write;
+};
+
+/* Who had a connection closed, and when that was last recorded. */
+struct close_note {
+	uid_t uid;
+	uint64_t recorded_ns;
+	unsigned folded;          /* closed since, not yet recorded */
 };
 
 struct control {
@@ -39,7 +74,34 @@ struct control {
 	struct io_watch listen_watch;
 	char path[108];
 	struct client *clients[MAX_CLIENTS];
+	struct close_note notes[CLOSE_NOTES];
+	uint64_t closed_total;
 };
+
+static uint64_t deadline_after(uint64_t ms)
+{
+	return idg_now_boot_ns() + ms * 1000000ull;
+}
+
+static size_t out_pending(const struct client *c)
+{
+	return c->out_len - c->out_sent;
+}
+
+static size_t user_pending(const struct control *ctl, uid_t uid)
+{
+	size_t sum = 0;
+
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (ctl->clients[i] && ctl->clients[i]->cred.uid == uid)
+			sum += out_pending(ctl->clients[i]);
+	return sum;
+}
+
+static bool has_complete_line(const struct client *c)
+{
+	return c->in_used && memchr(c->in, '\n', c->in_used);
+}
 
 static void client_free(struct client *c)
 {
@@ -54,19 +116,89 @@ static void client_free(struct client *c)
 	free(c);
 }
 
+static struct close_note *close_note_for(struct control *ctl, uid_t uid)
+{
+	struct close_note *oldest = &ctl->notes[0];
+
+	for (int i = 0; i < CLOSE_NOTES; i++) {
+		if (ctl->notes[i].recorded_ns && ctl->notes[i].uid == uid)
+			return &ctl->notes[i];
+		if (ctl->notes[i].recorded_ns < oldest->recorded_ns)
+			oldest = &ctl->notes[i];
+	}
+	*oldest = (struct close_note){ .uid = uid };
+	return oldest;
+}
+
+/* Closes a connection the limits do not allow, with a record, folded per
+ * user so that a client reconnecting in a loop cannot flood the journal. */
+static void client_close_over_limit(struct client *c, const char *reason, const char *why)
+{
+	struct control *ctl = c->control;
+	struct close_note *note = close_note_for(ctl, c->cred.uid);
+	uint64_t now = idg_now_boot_ns();
+	struct idg_record rec;
+
+	ctl->closed_total++;
+	if (note->recorded_ns && now - note->recorded_ns < CLOSE_RECORD_INTERVAL_NS) {
+		note->folded++;
+	} else {
+		char folded[96] = "";
+
+		if (note->folded)
+			(void)snprintf(folded, sizeof(folded), "; %u more of this user's connections were closed since the last record",
+				       note->folded);
+		idg_record_init(&rec, IDG_MSG_CLIENT_CLOSED, LOG_WARNING);
+		idg_record_add(&rec, "MESSAGE", "idguardd closed a control connection of uid %u (pid %d): %s%s",
+			       (unsigned)c->cred.uid, (int)c->cred.pid, why, folded);
+		idg_record_add(&rec, "IDGUARD_CLIENT_UID", "%u", (unsigned)c->cred.uid);
+		idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)c->cred.pid);
+		idg_record_add(&rec, "IDGUARD_CLOSE_REASON", "%s", reason);
+		idg_record_add(&rec, "IDGUARD_QUEUED_BYTES", "%zu", out_pending(c));
+		idg_record_add(&rec, "IDGUARD_FOLDED", "%u", note->folded);
+		daemon_send(ctl->daemon, &rec);
+		note->recorded_ns = now;
+		note->folded = 0;
+	}
+	client_free(c);
+}
+
+/* Tells epoll what this connection waits for: input only while its replies
+ * are being taken (backpressure), output while any wait. */
+static bool client_update_events(struct client *c)
+{
+	uint32_t want = 0;
+	struct epoll_event ev;
+
+	if (!c->close_after_write && out_pending(c) < OUT_HIGH_WATER)
+		want |= EPOLLIN;
+	if (out_pending(c))
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return true;
+	ev = (struct epoll_event){ .events = want, .data.ptr = &c->watch };
+	if (epoll_ctl(c->control->daemon->epoll_fd, EPOLL_CTL_MOD, c->watch.fd, &ev) < 0) {
+		client_free(c);
+		return false;
+	}
+	c->events = want;
+	return true;
+}
+
 /* Writes what is queued; returns false when the client is gone. */
 static bool client_flush(struct client *c)
 {
-	while (c->out_sent < c->out_len) {
-		ssize_t n = send(c->watch.fd, c->out + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
+	while (out_pending(c)) {
+		ssize_t n = send(c->watch.fd, c->out + c->out_sent, out_pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n < 0 && errno == EAGAIN)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return true;
-		if (n < 0) {
+		if (n <= 0) {
 			client_free(c);
 			return false;
 		}
 		c->out_sent += (size_t)n;
+		c->last_taken_ns = idg_now_boot_ns();
 	}
 	free(c->out);
 	c->out = NULL;
@@ -75,13 +207,17 @@ static bool client_flush(struct client *c)
 		client_free(c);
 		return false;
 	}
+	/* The time for the next request starts when this one is answered. */
+	c->deadline_ns = deadline_after(IDG_REQUEST_TIMEOUT_MS);
 	return true;
 }
 
+/* Queues a reply (and sends what the socket takes). Returns false when the
+ * client is gone. */
 static bool client_reply(struct client *c, struct json_object *reply)
 {
 	const char *text;
-	size_t len;
+	size_t len, pending;
 	char *buf;
 
 	if (!reply) {
@@ -89,17 +225,32 @@ static bool client_reply(struct client *c, struct json_object *reply)
 		return false;
 	}
 	text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-	len = strlen(text);
-	buf = realloc(c->out, c->out_len + len + 1);
+	len = strlen(text) + 1;
+	pending = out_pending(c);
+	if (pending + len > OUT_CAP_CONNECTION ||
+	    (c->cred.uid != 0 && user_pending(c->control, c->cred.uid) + len > OUT_CAP_USER)) {
+		json_object_put(reply);
+		client_close_over_limit(c, pending + len > OUT_CAP_CONNECTION ? "connection-cap" : "user-cap",
+					"its replies are not being read and what waits for it reached the cap");
+		return false;
+	}
+	if (!pending) {
+		/* Nothing waits: start the buffer afresh. */
+		free(c->out);
+		c->out = NULL;
+		c->out_len = c->out_sent = 0;
+		c->last_taken_ns = idg_now_boot_ns();
+	}
+	buf = realloc(c->out, c->out_len + len);
 	if (!buf) {
 		json_object_put(reply);
 		client_free(c);
 		return false;
 	}
-	memcpy(buf + c->out_len, text, len);
-	buf[c->out_len + len] = '\n';
+	memcpy(buf + c->out_len, text, len - 1);
+	buf[c->out_len + len - 1] = '\n';
 	c->out = buf;
-	c->out_len += len + 1;
+	c->out_len += len;
 	json_object_put(reply);
 	return client_flush(c);
 }
@@ -122,49 +273,118 @@ static bool handle_line(struct client *c, const char *line, size_t len)
 	return client_reply(c, reply);
 }
 
+/* Answers the first buffered request. Returns false when the client is gone. */
+static bool answer_one(struct client *c)
+{
+	char *nl = memchr(c->in, '\n', c->in_used);
+	size_t len = (size_t)(nl - c->in);
+	char line[IDG_MAX_REQUEST];
+
+	/* Taken out first: answering may close the client. */
+	memcpy(line, c->in, len);
+	memmove(c->in, nl + 1, c->in_used - len - 1);
+	c->in_used -= len + 1;
+	if (c->in_used)
+		c->deadline_ns = deadline_after(IDG_REQUEST_TIMEOUT_MS);
+	return handle_line(c, line, len);
+}
+
+enum read_result { READ_SOME, READ_NOTHING, READ_GONE };
+
+/* Reads once what the socket has. */
+static enum read_result read_more(struct client *c)
+{
+	ssize_t n;
+
+	if (c->in_used == sizeof(c->in))
+		return client_refuse(c, "too-large", "request is larger than 16383 bytes; the connection is closed") ?
+			       READ_NOTHING : READ_GONE;
+	n = recv(c->watch.fd, c->in + c->in_used, sizeof(c->in) - c->in_used, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return READ_NOTHING;
+	if (n < 0) {
+		client_free(c);
+		return READ_GONE;
+	}
+	if (n == 0) {
+		/* The peer will send no more. Answers already queued are still
+		 * delivered; a half-written request is answered if we can. */
+		if (c->in_used)
+			return client_refuse(c, "incomplete", "connection closed before the request's newline") ?
+				       READ_NOTHING : READ_GONE;
+		if (!out_pending(c)) {
+			client_free(c);
+			return READ_GONE;
+		}
+		c->close_after_write = true;
+		return READ_NOTHING;
+	}
+	/* A request must be complete within the timeout of its first byte;
+	 * trickling bytes does not extend it. */
+	if (c->in_used == 0)
+		c->deadline_ns = deadline_after(IDG_REQUEST_TIMEOUT_MS);
+	c->in_used += (size_t)n;
+	return READ_SOME;
+}
+
+/* One turn for a connection: up to REQUESTS_PER_TURN answers, reading as
+ * needed, never past the high-water mark. Returns false when it is gone. */
+static bool client_turn(struct client *c)
+{
+	int answered = 0;
+
+	while (answered < REQUESTS_PER_TURN && !c->close_after_write && out_pending(c) < OUT_HIGH_WATER) {
+		if (has_complete_line(c)) {
+			if (!answer_one(c))
+				return false;
+			answered++;
+			continue;
+		}
+		switch (read_more(c)) {
+		case READ_SOME:
+			continue;
+		case READ_GONE:
+			return false;
+		case READ_NOTHING:
+			break;
+		}
+		break;
+	}
+	return client_update_events(c);
+}
+
 static void on_client_ready(struct io_watch *watch, uint32_t events)
 {
 	struct client *c = watch->data;
 
+	/* Hung up: nobody is left to read an answer. */
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		client_free(c);
+		return;
+	}
 	if ((events & EPOLLOUT) && !client_flush(c))
 		return;
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-		return;
-	for (;;) {
-		ssize_t n;
-		char *nl;
+	(void)client_turn(c);
+}
 
-		if (c->in_used == sizeof(c->in)) {
-			client_refuse(c, "too-large", "request is larger than 16383 bytes; the connection is closed");
-			return;
-		}
-		n = recv(c->watch.fd, c->in + c->in_used, sizeof(c->in) - c->in_used, 0);
-		if (n < 0 && errno == EAGAIN)
-			return;
-		/* A request must be complete within the timeout of its first byte;
-		 * trickling bytes does not extend it. */
-		if (n > 0 && c->in_used == 0)
-			c->deadline_ns = idg_now_boot_ns() + IDG_REQUEST_TIMEOUT_MS * 1000000ull;
-		if (n <= 0) {
-			/* The peer closed. A half-written request is answered if we can. */
-			if (n == 0 && c->in_used)
-				client_refuse(c, "incomplete", "connection closed before the request's newline");
-			else
-				client_free(c);
-			return;
-		}
-		c->in_used += (size_t)n;
-		while ((nl = memchr(c->in, '\n', c->in_used))) {
-			size_t len = (size_t)(nl - c->in);
+bool control_pending(const struct control *ctl)
+{
+	for (int i = 0; ctl && i < MAX_CLIENTS; i++) {
+		const struct client *c = ctl->clients[i];
 
-			if (!handle_line(c, c->in, len))
-				return;
-			memmove(c->in, nl + 1, c->in_used - len - 1);
-			c->in_used -= len + 1;
-		}
-		/* An idle connection may wait that long for its next request. */
-		if (c->in_used == 0)
-			c->deadline_ns = idg_now_boot_ns() + IDG_REQUEST_TIMEOUT_MS * 1000000ull;
+		if (c && !c->close_after_write && out_pending(c) < OUT_HIGH_WATER && has_complete_line(c))
+			return true;
+	}
+	return false;
+}
+
+void control_resume(struct control *ctl)
+{
+	for (int i = 0; ctl && i < MAX_CLIENTS; i++) {
+		struct client *c = ctl->clients[i];
+
+		if (c && !c->close_after_write && out_pending(c) < OUT_HIGH_WATER && has_complete_line(c))
+			(void)client_turn(c);
 	}
 }
 
@@ -200,7 +420,8 @@ static void on_listen_ready(struct io_watch *watch, uint32_t events)
 {
 	struct control *ctl = watch->data;
 
-	for (;;) {
+	/* A bounded number per turn, like requests. */
+	for (int accepted = 0; accepted < MAX_CLIENTS; accepted++) {
 		int fd = accept4(watch->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		socklen_t len = sizeof(struct ucred);
 		struct ucred cred;
@@ -222,8 +443,9 @@ static void on_listen_ready(struct io_watch *watch, uint32_t events)
 		c->control = ctl;
 		c->cred = cred;
 		c->watch = (struct io_watch){ .fd = fd, .on_ready = on_client_ready, .data = c };
-		c->deadline_ns = idg_now_boot_ns() + IDG_REQUEST_TIMEOUT_MS * 1000000ull;
-		if (daemon_watch_fd(ctl->daemon, &c->watch, EPOLLIN | EPOLLOUT | EPOLLET) < 0) {
+		c->deadline_ns = deadline_after(IDG_REQUEST_TIMEOUT_MS);
+		c->events = EPOLLIN;
+		if (daemon_watch_fd(ctl->daemon, &c->watch, c->events) < 0) {
 			(void)close(fd);
 			free(c);
 			continue;
@@ -239,7 +461,17 @@ void control_sweep(struct control *ctl)
 	for (int i = 0; ctl && i < MAX_CLIENTS; i++) {
 		struct client *c = ctl->clients[i];
 
-		if (!c || now < c->deadline_ns)
+		if (!c)
+			continue;
+		/* Waiting for the client to take its replies: its own pace, up to
+		 * the stall limit; the request timeout is not running meanwhile. */
+		if (out_pending(c)) {
+			if (now - c->last_taken_ns >= STALL_TIMEOUT_MS * 1000000ull)
+				client_close_over_limit(c, "stalled",
+							"it took none of its replies for 10 seconds");
+			continue;
+		}
+		if (now < c->deadline_ns)
 			continue;
 		if (c->in_used && !c->close_after_write)
 			client_refuse(c, "timeout", "request not finished within 5 seconds; the connection is closed");
@@ -257,6 +489,10 @@ int control_count(const struct control *ctl)
 	return n;
 }
 
+uint64_t control_closed_total(const struct control *ctl)
+{
+	return ctl ? ctl->closed_total : 0;
+}
 /* Removes a stale socket file, but never one someone still listens on. */
 static int remove_stale_socket(const struct sockaddr_un *addr)
 {

@@ -200,7 +200,6 @@ static void on_timer(struct io_watch *watch, uint32_t events)
 		log_warning("flushing repeat counts failed: %s", strerror(errno));
 	(void)idg_gate_events_consume(d->gate);
 	daemon_grants_expire(d);
-	control_sweep(d->control);
 	if (now >= d->next_stats_ns) {
 		daemon_report_counters(d, false);
 		daemon_update_status(d);
@@ -437,7 +436,7 @@ int daemon_run(const struct daemon_options *opts)
 
 	while (!d.stopping) {
 		struct epoll_event events[16];
-		int n = epoll_wait(d.epoll_fd, events, 16, -1);
+		int n = epoll_wait(d.epoll_fd, events, 16, control_pending(d.control) ? 0 : -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -452,6 +451,10 @@ int daemon_run(const struct daemon_options *opts)
 
 			w->on_ready(w, events[i].events);
 		}
+		/* Here, not in a callback: closing a connection while epoll's
+		 * events for it wait in this batch would leave them dangling. */
+		control_sweep(d.control);
+		control_resume(d.control);
 	}
 
 	(void)sd_notify(0, "STOPPING=1");

@@ -196,6 +196,13 @@ int control_open(struct daemon *d, const char *path, struct control **ret, struc
 void control_close(struct control *c);
 void control_sweep(struct control *c);
 int control_count(const struct control *c);
+/* Connections closed by the limits since start. */
+uint64_t control_closed_total(const struct control *c);
+/* true when a connection has requests waiting that its last turn left
+ * (see REQUESTS_PER_TURN): the event loop then polls without waiting and
+ * calls control_resume(). */
+bool control_pending(const struct control *c);
+void control_resume(struct control *c);
 
 /* commands.c: answers one validated request from the peer described by cred. */
 struct json_object *daemon_handle_request(struct daemon *d, const struct ucred *cred, struct json_object *request);

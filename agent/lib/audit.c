@@ -65,6 +65,7 @@ static const struct {
 	{ IDG_MSG_GRANT_REMOVED, "grant-removed" },
 	{ IDG_MSG_DEVICE_ADDED, "device-connected" },
 	{ IDG_MSG_DEVICE_REMOVED, "device-removed" },
+	{ IDG_MSG_CLIENT_CLOSED, "client-closed" },
 };
 
 const char *idg_audit_column(enum idg_audit_field field)

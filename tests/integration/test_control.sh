@@ -159,3 +159,69 @@ t_check_status_and_reload_agree_on_the_warnings() {
 	assert_eq "$(ctl status --json | jq .policy_warnings)" "$(jq length <<<"$check")" "status counts them"
 	assert_match "$(ctl reload)" "^Policy reloaded: 1 watched device entries, 0 exempt cgroups, 1 warnings:" "reload says so"
 }
+
+# Peak resident memory of the daemon, in KiB.
+daemon_peak_kib() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$DPID/status"
+}
+
+# A user's clients pipeline requests and never read: the daemon stops reading
+# them, its memory stays bounded, root and the kernel's records are served,
+# and the stalled connections are closed with one (folded) record.
+t_clients_that_do_not_read_cannot_grow_or_starve_the_daemon() {
+	local before peak out i
+	start_daemon
+	before=$(daemon_peak_kib)
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
+		/usr/bin/python3 "$HERE/control_stress.py" flood "$SOCK" 16 20 >"$T/flood.json" 2>&1 &
+	local flood=$!
+	sleep 3
+	for i in 1 2 3; do
+		out=$(ctl status --json) || fail "root's status failed during the flood (round $i)"
+		assert_eq "$(jq .ok <<<"$out")" true "root's status during the flood"
+		sleep 1
+	done
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "the gate during the flood"
+	wait_records 1 $MSG_DENIED
+	wait $flood || fail "the flooding client failed: $(cat "$T/flood.json")"
+	peak=$(daemon_peak_kib)
+	note "daemon peak memory: $before KiB before, $peak KiB after 16 flooding connections for 20 s"
+	assert_le $((peak - before)) $((24 * 1024)) "growth of the daemon's peak memory (KiB)"
+	for i in $(jq '.accepted[]' "$T/flood.json"); do
+		assert_le "$i" $((1024 * 1024)) "bytes one flooding connection got the daemon to take"
+	done
+	assert_eq "$(jq .closed "$T/flood.json")" 16 "flooding connections closed by the daemon"
+	out=$(journal MESSAGE_ID=$MSG_CLIENT_CLOSED IDGUARD_CLIENT_UID=$NOBODY)
+	assert_eq "$(jq -s length <<<"$out")" 1 "records of closed connections (folded per user)"
+	assert_eq "$(jq -r .IDGUARD_CLOSE_REASON <<<"$out")" stalled "IDGUARD_CLOSE_REASON"
+	assert_match "$(jq -r .MESSAGE <<<"$out")" "closed a control connection of uid $NOBODY .*took none of its replies" "MESSAGE"
+	assert_eq "$(ctl status --json | jq .ok)" true "status after the flood"
+}
+
+# The connection state machine itself: requests split at random places,
+# pipelined, mixed with garbage; replies read in random pieces. Every line
+# gets exactly one reply, in order.
+t_control_connections_keep_order_under_random_splits_and_pipelining() {
+	local seed
+	start_daemon
+	for seed in 1 2 3; do
+		setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
+			/usr/bin/python3 "$HERE/control_stress.py" pipeline "$SOCK" 6 300 "$seed" >"$T/pipe.out" 2>&1 ||
+			fail "seed $seed: $(cat "$T/pipe.out")"
+	done
+	kill -0 "$DPID" || fail "the daemon died"
+}
+
+# A client that stops reading is not read either: it can push at most a
+# bounded amount, and is closed once it has taken nothing for 10 s.
+t_a_slow_reader_is_not_read_and_then_closed() {
+	local out
+	start_daemon
+	out=$(setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
+		/usr/bin/python3 "$HERE/control_stress.py" slow-reader "$SOCK" 12) || fail "slow-reader: $out"
+	note "a client that does not read: $out"
+	assert_le "$(jq .accepted <<<"$out")" $((512 * 1024)) "bytes the daemon took from a client that does not read"
+	assert_eq "$(jq .closed <<<"$out")" true "the daemon closed the stalled connection"
+	wait_until 5 sh -c "journalctl --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_CLIENT_CLOSED -q | grep -q ." ||
+		fail "no record of the closed connection"
+}
