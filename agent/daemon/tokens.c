@@ -243,21 +243,23 @@ struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cr
 	const char *role = NULL;
 	int r;
 
-	if (!found) {
-		(void)snprintf(message, sizeof(message), "no live token grant has id %s (see 'idguardctl token list')", id);
-		return idg_reply_error("not-found", message);
-	}
 	idg_user_name(cred->uid, user, sizeof(user));
-	if (cred->uid == 0)
+	if (found && cred->uid == 0)
 		role = "administrator";
-	else if (found->uid == cred->uid)
+	else if (found && found->uid == cred->uid)
 		role = "holder";
-	for (size_t i = 0; !role && i < d->policy->n_approvers; i++)
+	for (size_t i = 0; found && !role && i < d->policy->n_approvers; i++)
 		if (d->policy->approvers[i].admin && streq(d->policy->approvers[i].user, user))
 			role = "approver-administrator";
-	if (!role)
-		return idg_reply_error("permission-denied",
-				       "only the token's holder, an approver-administrator or root may revoke it");
+	/* The same answer whether the grant does not exist or is someone
+	 * else's: grant ids must not be probeable by those who may not act. */
+	if (!role) {
+		(void)snprintf(message, sizeof(message),
+			       "no live token grant that you may revoke has id %s (see 'idguardctl token list'; only the "
+			       "token's holder, an approver-administrator or root may revoke it)",
+			       id);
+		return idg_reply_error("not-found", message);
+	}
 
 	r = daemon_grant_end(d, found->id, "revoked", &g);
 	if (r == -ENOENT || r == -EIO)
