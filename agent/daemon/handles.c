@@ -2,9 +2,16 @@
 /*
  * When a grant ends, the kernel refuses new opens at once, but a descriptor
  * opened under the grant keeps working: the device cgroup is asked at open
- * time only. So the daemon looks for processes of the grant's subject that
- * still hold a watched device of the ended classes and, per OnGrantEnd=,
- * ends them (SIGKILL: the descriptor must close now) or only records them.
+ * time only. So the daemon looks for processes that still hold a watched
+ * device of the ended classes and, per OnGrantEnd=, ends them (SIGKILL: the
+ * descriptor must close now) or only records them.
+ *
+ * Every holder counts, not only the grant's own uid or session: a
+ * descriptor passed over a unix socket (SCM_RIGHTS), or inherited across a
+ * setuid, is the same open file. Left alone are processes outside the gated
+ * cgroup or in an exempt one (the gate never asked about them), those still
+ * covered by a live grant of their own, and, for other users, classes not in
+ * enforce mode (there anyone may open the device without a grant).
  */
 #include "daemon.h"
 
@@ -61,6 +68,83 @@ static bool process_identity(int pid, unsigned long long *ret_uid, unsigned long
 	return true;
 }
 
+static int parent_of(int pid)
+{
+	unsigned long long ppid;
+	char path[64];
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return read_number_after(path, "PPid:", &ppid) ? (int)ppid : 0;
+}
+
+/* Whether dir is base or below it. */
+static bool path_within(const char *dir, const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n > 1 && base[n - 1] == '/')
+		n--;
+	return !strncmp(dir, base, n) && (dir[n] == '\0' || dir[n] == '/');
+}
+
+/* Whether the gate decides for pid: its cgroup is in the gated subtree and
+ * not in an exempt one. A process whose cgroup cannot be read is treated as
+ * gated: ending one too many is safer than leaving a descriptor open. */
+static bool process_gated(struct daemon *d, int pid)
+{
+	char path[64], line[4096], dir[sizeof(d->cgroup_root) + sizeof(line)];
+	bool found = false;
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "0::", 3);
+	(void)fclose(f);
+	if (!found)
+		return true;
+	line[strcspn(line, "\n")] = '\0';
+	(void)snprintf(dir, sizeof(dir), "%s%s", d->cgroup_root, line + 3);
+	if (!path_within(dir, d->cgroup_path))
+		return false;
+	for (size_t i = 0; i < d->exempt.count; i++)
+		if (path_within(dir, d->exempt.paths[i]))
+			return false;
+	return true;
+}
+
+static bool is_subject(const struct idg_grant_info *grant, unsigned long long uid, unsigned long long session)
+{
+	return grant->scope == IDG_SCOPE_SESSION ? session == grant->subject : uid == grant->subject;
+}
+
+/* How a holder that is not the grant's subject came by the descriptor, as
+ * far as /proc can tell: from an ancestor that is the subject (inherited,
+ * e.g. across su or a setuid program), else passed to it by another
+ * process (over a unix socket, or by a parent that has since ended). */
+static int inherited_from(const struct idg_grant_info *grant, int pid)
+{
+	for (int hops = 0, p = parent_of(pid); p > 1 && hops < 64; hops++, p = parent_of(p)) {
+		unsigned long long uid, session;
+
+		if (process_identity(p, &uid, &session) && is_subject(grant, uid, session))
+			return p;
+	}
+	return 0;
+}
+
+static uint32_t enforced_classes(const struct daemon *d)
+{
+	uint32_t mask = 0;
+
+	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++)
+		if (idg_policy_effective_mode(d->policy, c) == IDG_MODE_ENFORCE)
+			mask |= 1u << c;
+	return mask;
+}
+
 static void read_comm(int pid, char *buf, size_t size)
 {
 	char path[64];
@@ -115,10 +199,32 @@ static const struct idg_watch_entry *held_device(struct daemon *d, int pid, uint
 	return NULL;
 }
 
-static void record_handle(struct daemon *d, const struct idg_grant_info *grant, int pid, const char *comm,
+/* A process found holding a device of an ended class. */
+struct holder {
+	int pid;
+	unsigned uid;
+	char comm[32];
+	char user[64];
+	bool own;            /* the grant's own uid or session */
+	int inherited_from;  /* else: an ancestor that is, or 0 */
+	char parent_comm[32];
+};
+
+/* "received …" / "inherited …" for a holder that is not the grant's. */
+static void how_obtained(const struct holder *h, char *buf, size_t size)
+{
+	if (h->inherited_from)
+		(void)snprintf(buf, size, "it inherited the descriptor from %s (pid %d), a process of the grant's holder",
+			       h->parent_comm, h->inherited_from);
+	else
+		(void)snprintf(buf, size, "it did not open it under a grant of its own: the descriptor was passed to it "
+			       "by another process (over a unix socket, or by a parent that has ended)");
+}
+
+static void record_handle(struct daemon *d, const struct idg_grant_info *grant, const struct holder *h,
 			  const struct idg_watch_entry *e, dev_t rdev, bool block, bool terminated, int kill_errno)
 {
-	char node[256] = "", device[64];
+	char node[256] = "", device[64], what[320], how[200] = "", whose[128];
 	const struct idg_device *dev;
 	struct idg_record rec;
 
@@ -128,23 +234,37 @@ static void record_handle(struct daemon *d, const struct idg_grant_info *grant, 
 	else
 		(void)idg_node_from_sysfs(NULL, block ? IDG_DEV_BLOCK : IDG_DEV_CHAR, major(rdev), minor(rdev), node,
 					  sizeof(node));
+	(void)snprintf(what, sizeof(what), "%s %s", idg_class_name(e->class_id), node[0] ? node : device);
+	if (h->own)
+		whose[0] = '\0';
+	else
+		(void)snprintf(whose, sizeof(whose), " of %s (uid %u)", grant->user, grant->uid);
+	if (!h->own) {
+		how[0] = ';';
+		how[1] = ' ';
+		how_obtained(h, how + 2, sizeof(how) - 2);
+	}
 	idg_record_init(&rec, IDG_MSG_HANDLE_ENDED, terminated ? LOG_WARNING : kill_errno ? LOG_ERR : LOG_NOTICE);
 	if (terminated)
-		idg_record_add(&rec, "MESSAGE", "Ended %s (pid %d) of %s (uid %u): it still held %s %s when grant %llu ended (%s)",
-			       comm, pid, grant->user, grant->uid, idg_class_name(e->class_id), node[0] ? node : device,
-			       (unsigned long long)grant->id, grant->end_reason);
+		idg_record_add(&rec, "MESSAGE", "Ended %s (pid %d) of %s (uid %u): it still held %s when grant %llu%s ended (%s)%s",
+			       h->comm, h->pid, h->user, h->uid, what, (unsigned long long)grant->id, whose,
+			       grant->end_reason, how);
 	else if (kill_errno)
-		idg_record_add(&rec, "MESSAGE", "Could not end %s (pid %d) of %s (uid %u), which still holds %s %s after grant %llu ended (%s): %s",
-			       comm, pid, grant->user, grant->uid, idg_class_name(e->class_id), node[0] ? node : device,
-			       (unsigned long long)grant->id, grant->end_reason, strerror(kill_errno));
+		idg_record_add(&rec, "MESSAGE", "Could not end %s (pid %d) of %s (uid %u), which still holds %s after grant %llu%s ended (%s)%s: %s",
+			       h->comm, h->pid, h->user, h->uid, what, (unsigned long long)grant->id, whose,
+			       grant->end_reason, how, strerror(kill_errno));
 	else
-		idg_record_add(&rec, "MESSAGE", "%s (pid %d) of %s (uid %u) still holds %s %s after grant %llu ended (%s); left running (OnGrantEnd=log)",
-			       comm, pid, grant->user, grant->uid, idg_class_name(e->class_id), node[0] ? node : device,
-			       (unsigned long long)grant->id, grant->end_reason);
-	idg_record_add(&rec, "OBJECT_PID", "%d", pid);
+		idg_record_add(&rec, "MESSAGE", "%s (pid %d) of %s (uid %u) still holds %s after grant %llu%s ended (%s)%s; left running (OnGrantEnd=log)",
+			       h->comm, h->pid, h->user, h->uid, what, (unsigned long long)grant->id, whose,
+			       grant->end_reason, how);
 	idg_record_add(&rec, "IDGUARD_ACTION", "%s", terminated ? "terminated" : kill_errno ? "failed" : "logged");
-	idg_record_add(&rec, "IDGUARD_PID", "%d", pid);
-	idg_record_add(&rec, "IDGUARD_COMM", "%s", comm);
+	idg_record_add(&rec, "IDGUARD_PID", "%d", h->pid);
+	idg_record_add(&rec, "IDGUARD_COMM", "%s", h->comm);
+	idg_record_add(&rec, "IDGUARD_HOLDER_USER", "%s", h->user);
+	idg_record_add(&rec, "IDGUARD_HOLDER_UID", "%u", h->uid);
+	idg_record_add(&rec, "IDGUARD_OBTAINED", "%s", h->own ? "under-grant" : h->inherited_from ? "inherited" : "passed");
+	if (h->inherited_from)
+		idg_record_add(&rec, "IDGUARD_OBTAINED_FROM_PID", "%d", h->inherited_from);
 	idg_record_add(&rec, "IDGUARD_CLASS", "%s", idg_class_name(e->class_id));
 	idg_record_add(&rec, "IDGUARD_DEVICE", "%s", device);
 	if (node[0])
@@ -168,6 +288,7 @@ static void record_handle(struct daemon *d, const struct idg_grant_info *grant, 
 
 void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *grant)
 {
+	uint32_t enforced = enforced_classes(d);
 	uint64_t now = idg_now_boot_ns();
 	struct dirent *de;
 	DIR *proc;
@@ -184,21 +305,28 @@ void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *gran
 	}
 	while ((de = readdir(proc))) {
 		const struct idg_watch_entry *e;
-		char *end, comm[32];
+		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 		bool block = false, terminated = false;
 		unsigned long long uid, session;
+		struct holder h = { 0 };
 		uint32_t ended;
 		int kill_errno = 0;
 		dev_t rdev = 0;
 
 		if (*end || pid <= 1 || pid == getpid() || !process_identity((int)pid, &uid, &session))
 			continue;
-		if (grant->scope == IDG_SCOPE_SESSION ? session != grant->subject : uid != grant->subject)
+		h.own = is_subject(grant, uid, session);
+		ended = grant->class_mask;
+		/* Another user's process: only where the gate would have refused
+		 * it the device. */
+		if (!h.own && !(ended &= enforced))
+			continue;
+		if (!h.own && !process_gated(d, (int)pid))
 			continue;
 		/* As the kernel decides: a live grant on the uid or on the session
 		 * of this very process still covers what it holds. */
-		ended = grant->class_mask & ~classes_covered(d, IDG_SCOPE_UID, (uint32_t)uid, now);
+		ended &= ~classes_covered(d, IDG_SCOPE_UID, (uint32_t)uid, now);
 		if (session != 0xffffffffull)
 			ended &= ~classes_covered(d, IDG_SCOPE_SESSION, (uint32_t)session, now);
 		if (!ended)
@@ -206,14 +334,19 @@ void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *gran
 		e = held_device(d, (int)pid, ended, &rdev, &block);
 		if (!e)
 			continue;
-		read_comm((int)pid, comm, sizeof(comm));
+		h.pid = (int)pid;
+		h.uid = (unsigned)uid;
+		read_comm(h.pid, h.comm, sizeof(h.comm));
+		idg_user_name((uid_t)uid, h.user, sizeof(h.user));
+		if (!h.own && (h.inherited_from = inherited_from(grant, h.pid)))
+			read_comm(h.inherited_from, h.parent_comm, sizeof(h.parent_comm));
 		if (d->policy->on_grant_end == IDG_GRANT_END_TERMINATE) {
 			if (kill((pid_t)pid, SIGKILL) == 0)
 				terminated = true;
 			else
 				kill_errno = errno;
 		}
-		record_handle(d, grant, (int)pid, comm, e, rdev, block, terminated, kill_errno);
+		record_handle(d, grant, &h, e, rdev, block, terminated, kill_errno);
 	}
 	(void)closedir(proc);
 }

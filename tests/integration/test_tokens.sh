@@ -249,3 +249,53 @@ t_session_scoped_token_and_oversized_input() {
 	assert_match "$out" "field 'token' of 'token-redeem' is longer than 8192 characters" "oversized token"
 	kill -0 "$DPID" || fail "the daemon died"
 }
+
+# Alice passes her scanner descriptor to processes of other users over a
+# unix socket. When her grant ends, every holder without a grant of its own
+# is ended, with a record that says how it came by the descriptor; a holder
+# with its own grant, and a process outside the gated cgroup, are not.
+t_a_grants_end_ends_every_holder_of_a_passed_descriptor() {
+	local token bob wang bystander jobs= out
+	setup_tokens
+	write_policy <<-EOF
+	[Class scanner]
+	Mode=enforce
+	Device=char 1:5
+	EOF
+	start_daemon
+	mkdir -m 1777 "$T/pass"
+	sh -c 'exec 3</dev/zero; exec sleep 60' &
+	bystander=$!
+	ctl grant add --user idgt-wang --class scanner --minutes 5 >/dev/null
+	as_clerk idgt-bob /usr/bin/python3 "$HERE/fd_pass.py" receive "$T/pass/bob" >"$T/bob.out" 2>&1 &
+	jobs="$jobs $!"
+	as_clerk idgt-wang /usr/bin/python3 "$HERE/fd_pass.py" receive "$T/pass/wang" >"$T/wang.out" 2>&1 &
+	jobs="$jobs $!"
+	wait_until 5 test -S "$T/pass/bob" -a -S "$T/pass/wang" || fail "the receivers did not start"
+	assert_eq "$(as_clerk idgt-bob "$TRY_OPEN" "$T/zero")" "EPERM 1" "bob opening the scanner himself"
+	token=$("$MINT" --key "$T/keys/wang.k4.secret" --sub idgt-alice --pur account-opening --cls scanner --exp-in 4)
+	clerk_ctl idgt-alice token redeem "$token" >/dev/null
+	as_clerk idgt-alice /usr/bin/python3 "$HERE/fd_pass.py" send "$T/pass/bob" "$T/zero" ||
+		fail "alice could not pass her scanner to bob"
+	as_clerk idgt-alice /usr/bin/python3 "$HERE/fd_pass.py" send "$T/pass/wang" "$T/zero" ||
+		fail "alice could not pass her scanner to wang"
+	wait_until 5 grep -q "read 16" "$T/bob.out" || fail "bob could not read through the passed descriptor: $(cat "$T/bob.out")"
+	wait_until 5 grep -q "read 16" "$T/wang.out" || fail "wang could not read: $(cat "$T/wang.out")"
+	bob=$(awk '{ print $2 }' "$T/bob.out")
+	wang=$(awk '{ print $2 }' "$T/wang.out")
+	wait_until 15 sh -c "! kill -0 $bob 2>/dev/null" || fail "bob's process still holds alice's scanner after her grant ended"
+	kill -0 "$wang" || fail "wang's process was ended, though his own grant covers the scanner"
+	kill -0 "$bystander" || fail "a process outside the gated cgroup was ended"
+	wait_until 10 sh -c "journalctl --no-pager -o json --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_HANDLE_ENDED IDGUARD_PID=$bob | grep -q ." ||
+		fail "no handle-ended record for bob's process"
+	out=$(journal MESSAGE_ID=$MSG_HANDLE_ENDED IDGUARD_PID="$bob")
+	assert_eq "$(jq -c '[.IDGUARD_ACTION, .IDGUARD_HOLDER_USER, .IDGUARD_OBTAINED, .IDGUARD_USER, .IDGUARD_GRANT_END]' <<<"$out")" \
+		'["terminated","idgt-bob","passed","idgt-alice","expired"]' "handle-ended record of the passed descriptor"
+	assert_match "$(jq -r .MESSAGE <<<"$out")" \
+		"^Ended sleep \(pid $bob\) of idgt-bob \(uid [0-9]+\): it still held scanner /dev/zero when grant [0-9]+ of idgt-alice \(uid [0-9]+\) ended \(expired\); it did not open it under a grant of its own: the descriptor was passed to it by another process" \
+		"message"
+	assert_eq "$(journal MESSAGE_ID=$MSG_HANDLE_ENDED IDGUARD_PID="$wang" | wc -l)" 0 "records for wang's covered process"
+	kill "$wang" "$bystander"
+	# shellcheck disable=SC2086
+	wait $jobs "$bystander" 2>/dev/null || true
+}
