@@ -356,8 +356,8 @@ static int token_redeem(struct ctl *ctl, const struct token_options *o)
 	r = operand_text(o->operand, token, sizeof(token), "token");
 	if (r)
 		return r;
-	/* A token on the command line is in /proc/PID/cmdline, which journald
-	 * copies into records (OBJECT_CMDLINE): wipe our copy of it there. */
+	/* A token on the command line is in /proc/PID/cmdline, which every
+	 * local user can read (ps): wipe our copy of it there. */
 	if (!streq(o->operand, "-"))
 		explicit_bzero((char *)o->operand, strlen(o->operand));
 	request = json_object_new_object();

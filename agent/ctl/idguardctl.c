@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "protocol.h"
 #include "util.h"
+#include "withhold_stream.h"
 
 #define CALL_TIMEOUT_MS 15000
 
@@ -153,6 +154,11 @@ int main(int argc, char **argv)
 	struct ctl ctl = { .socket_path = IDG_DEFAULT_SOCKET };
 	int c;
 
+	/* Before anything is printed: no card data on stdout or stderr. */
+	if (idg_withhold_stdio() < 0) {
+		(void)fputs("idguardctl: out of memory\n", stderr);
+		return 1;
+	}
 	/* "+": stop at the command; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
 		switch (c) {

@@ -261,7 +261,7 @@ static void send_grant_record(struct daemon *d, const char *message_id, const st
 	else
 		idg_record_add(&rec, "MESSAGE", "%s (uid %u) %s grant %llu: %s (uid %u) may use %s until %s", admin,
 			       cred->uid, verb, (unsigned long long)g->id, g->user, g->uid, classes, until);
-	idg_record_add(&rec, "OBJECT_PID", "%d", (int)cred->pid);
+	idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)cred->pid);
 	idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)g->id);
 	idg_record_add(&rec, "IDGUARD_GRANT_SOURCE", "%s", g->source);
 	idg_record_add(&rec, "IDGUARD_USER", "%s", g->user);

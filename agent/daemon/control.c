@@ -224,6 +224,8 @@ static bool client_reply(struct client *c, struct json_object *reply)
 		client_free(c);
 		return false;
 	}
+	/* The one way out for replies: no card data in them (Article 8). */
+	(void)idg_reply_withhold(reply);
 	text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text) + 1;
 	pending = out_pending(c);

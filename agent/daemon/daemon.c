@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "describe.h"
+#include "idnumber.h"
 #include "mounts.h"
 #include "names.h"
 #include "privileges.h"
@@ -39,6 +40,8 @@ static void log_msgv(int priority, const char *fmt, va_list ap)
 	char text[4096];
 
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	/* stderr withholds by itself (idg_withhold_stdio()); this does not. */
+	(void)idg_withhold(text);
 	if (log_to_journal) {
 		(void)sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", priority, "SYSLOG_IDENTIFIER=idguardd", NULL);
 		return;

@@ -7,6 +7,8 @@
  */
 #include "daemon.h"
 
+#include "process.h"
+
 #include "describe.h"
 #include "store.h"
 
@@ -37,7 +39,18 @@ void daemon_on_event(const struct idg_event *ev, void *userdata)
 	};
 	struct idg_record rec;
 
+	struct idg_process_info proc;
+
 	idg_describe_event(ev, &ctx, &rec);
+	/* Not OBJECT_PID=: see process.h. */
+	if (idg_process_read((int)ev->tgid, ev->comm, &proc) == 0) {
+		if (proc.exe[0])
+			idg_record_add(&rec, "IDGUARD_EXE", "%s", proc.exe);
+		if (proc.cmdline[0])
+			idg_record_add(&rec, "IDGUARD_CMDLINE", "%s", proc.cmdline);
+		if (proc.unit[0])
+			idg_record_add(&rec, "IDGUARD_UNIT", "%s", proc.unit);
+	}
 	daemon_send(d, &rec);
 }
 

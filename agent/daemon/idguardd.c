@@ -10,6 +10,7 @@
 #include "mounts.h"
 #include "protocol.h"
 #include "store.h"
+#include "withhold_stream.h"
 
 static void usage(FILE *out)
 {
@@ -113,6 +114,12 @@ int main(int argc, char **argv)
 		.ready_fd = -1,
 		.bpf_helpers = -1,
 	};
+
+	/* Before anything is printed: no card data on stdout or stderr. */
+	if (idg_withhold_stdio() < 0) {
+		(void)fputs("idguardd: out of memory\n", stderr);
+		return EXIT_FAILURE;
+	}
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {

@@ -9,7 +9,8 @@
  *
  * Every decision is an access record like the kernel's (denied, audited,
  * granted) with IDGUARD_GATE=print and the queue and job. The job title is
- * the user's text: an ID-number-shaped title is withheld from the record.
+ * the user's text: like every value, it is withheld from the record where
+ * it looks like an ID number (see idg_record_add()).
  */
 #include "daemon.h"
 
@@ -17,7 +18,6 @@
 #include <pwd.h>
 
 #include "describe.h"
-#include "idnumber.h"
 #include "names.h"
 #include "protocol.h"
 
@@ -45,8 +45,6 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 {
 	struct idg_record rec;
 	char what[512], grant_text[320] = "";
-	bool withheld = idg_contains_id_number(title);
-	const char *shown_title = withheld ? "(withheld: it looks like a resident ID number)" : title;
 	int priority = streq(verdict, "denied") ? LOG_WARNING : streq(verdict, "audited") ? LOG_NOTICE : LOG_INFO;
 	char who[64];
 
@@ -54,7 +52,7 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 		(void)snprintf(who, sizeof(who), "no local account");
 	else
 		(void)snprintf(who, sizeof(who), "uid %u", uid);
-	(void)snprintf(what, sizeof(what), "job %s \"%s\" of %s (%s) on printer queue %s", job, shown_title, user, who,
+	(void)snprintf(what, sizeof(what), "job %s \"%s\" of %s (%s) on printer queue %s", job, title, user, who,
 		       queue);
 	if (grant)
 		idg_grant_summary(grant, false, grant_text, sizeof(grant_text));
@@ -76,9 +74,7 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 	idg_record_add(&rec, "IDGUARD_CLASS", "printer");
 	idg_record_add(&rec, "IDGUARD_PRINT_QUEUE", "%s", queue);
 	idg_record_add(&rec, "IDGUARD_PRINT_JOB", "%s", job);
-	idg_record_add(&rec, "IDGUARD_PRINT_TITLE", "%s", shown_title);
-	if (withheld)
-		idg_record_add(&rec, "IDGUARD_WITHHELD", "title");
+	idg_record_add(&rec, "IDGUARD_PRINT_TITLE", "%s", title);
 	if (uid != (uint32_t)-1)
 		idg_record_add(&rec, "IDGUARD_UID", "%u", uid);
 	idg_record_add(&rec, "IDGUARD_USER", "%s", user);

@@ -50,7 +50,7 @@ static void send_rejected(struct daemon *d, const struct ucred *cred, const char
 
 	idg_record_init(&rec, IDG_MSG_TOKEN_REJECTED, LOG_WARNING);
 	idg_record_add(&rec, "MESSAGE", "Refused a purpose token from %s (uid %u): %s", user, cred->uid, why);
-	idg_record_add(&rec, "OBJECT_PID", "%d", (int)cred->pid);
+	idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)cred->pid);
 	idg_record_add(&rec, "IDGUARD_REJECT_REASON", "%s", idg_token_rejection_name(reason));
 	idg_record_add(&rec, "IDGUARD_USER", "%s", user);
 	idg_record_add(&rec, "IDGUARD_UID", "%u", cred->uid);
@@ -83,7 +83,7 @@ static void send_redeemed(struct daemon *d, const struct ucred *cred, const stru
 		       "%s (uid %u) redeemed token %s for %s, case %s, approved by %s: %s%s until %s (grant %llu)",
 		       g->user, g->uid, g->token_id, g->purpose, g->ref, g->approver, classes,
 		       g->scope == IDG_SCOPE_SESSION ? " in this login session" : "", until, (unsigned long long)g->id);
-	idg_record_add(&rec, "OBJECT_PID", "%d", (int)cred->pid);
+	idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)cred->pid);
 	idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", g->token_id);
 	idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", g->purpose);
 	idg_record_add(&rec, "IDGUARD_REF", "%s", g->ref);
@@ -268,7 +268,7 @@ struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cr
 	idg_record_init(&rec, IDG_MSG_TOKEN_REVOKED, LOG_NOTICE);
 	idg_record_add(&rec, "MESSAGE", "%s (uid %u, %s) revoked token %s of %s (uid %u) for %s, case %s: %s is refused again",
 		       user, cred->uid, role, g.token_id, g.user, g.uid, g.purpose, g.ref, classes);
-	idg_record_add(&rec, "OBJECT_PID", "%d", (int)cred->pid);
+	idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)cred->pid);
 	idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", g.token_id);
 	idg_record_add(&rec, "IDGUARD_GRANT_ID", "%llu", (unsigned long long)g.id);
 	idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", g.purpose);

@@ -98,30 +98,7 @@ const char *idg_audit_event_name(const char *message_id)
 
 bool idg_audit_redact(char *text)
 {
-	static const char mark[] = "[withheld]";
-	bool redacted = false;
-	size_t len = strlen(text);
-
-	/* Every run of 17 digits and a check character that is a valid ID
-	 * number, not inside a longer run of digits. The mark is shorter. */
-	for (size_t i = 0; i + 18 <= len;) {
-		char candidate[19];
-		bool starts_run = i == 0 || !isdigit((unsigned char)text[i - 1]);
-		bool ends_run = i + 18 == len || !isalnum((unsigned char)text[i + 18]);
-
-		memcpy(candidate, text + i, 18);
-		candidate[18] = '\0';
-		if (starts_run && ends_run && idg_is_id_number(candidate)) {
-			memcpy(text + i, mark, sizeof(mark) - 1);
-			memmove(text + i + sizeof(mark) - 1, text + i + 18, len - i - 18 + 1);
-			len -= 18 - (sizeof(mark) - 1);
-			i += sizeof(mark) - 1;
-			redacted = true;
-			continue;
-		}
-		i++;
-	}
-	return redacted;
+	return idg_withhold(text) > 0;
 }
 
 int idg_audit_row_set(struct idg_audit_row *row, enum idg_audit_field field, const char *value, size_t len)

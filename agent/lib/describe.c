@@ -250,7 +250,6 @@ void idg_describe_event(const struct idg_event *ev, const struct idg_describe_co
 	else
 		idg_record_add(rec, "MESSAGE", "Allowed %s %s %s%s under %s", subject, verb, what, repeat, grant_text);
 
-	idg_record_add(rec, "OBJECT_PID", "%u", ev->tgid);
 	idg_record_add(rec, "IDGUARD_EVENT", "%s", ev->kind == IDG_EVENT_REPEAT ? "repeat" : "access");
 	idg_record_add(rec, "IDGUARD_GATE", "%s", ev->gate == IDG_GATE_NETWORK ? "network"
 						 : ev->gate == IDG_GATE_BROKER ? "broker" : "device");

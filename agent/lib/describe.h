@@ -30,7 +30,7 @@ struct idg_describe_context {
 	const char *sysfs_dev_dir;
 };
 
-/* Fills rec with MESSAGE_ID, PRIORITY, MESSAGE, OBJECT_PID and IDGUARD_*. */
+/* Fills rec with MESSAGE_ID, PRIORITY, MESSAGE and IDGUARD_*. */
 void idg_describe_event(const struct idg_event *ev, const struct idg_describe_context *ctx, struct idg_record *rec);
 
 struct idg_grant_info;

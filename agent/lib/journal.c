@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
+#include "idnumber.h"
 #include "util.h"
 
 #define JOURNALD_SOCKET "/run/systemd/journal/socket"
@@ -20,6 +21,7 @@ void idg_record_init(struct idg_record *rec, const char *message_id, int priorit
 	rec->used = 0;
 	rec->count = 0;
 	rec->truncated = false;
+	rec->withheld[0] = '\0';
 	idg_record_add(rec, "MESSAGE_ID", "%s", message_id);
 	idg_record_add(rec, "PRIORITY", "%d", priority);
 }
@@ -57,6 +59,17 @@ void idg_record_add(struct idg_record *rec, const char *field, const char *fmt, 
 	if (nl)
 		n = (int)(nl - (dst + k));
 	dst[k + n] = '\0';
+	/* A value cut short may end in part of a number the whole of which
+	 * would have been withheld: no digits at a cut. */
+	if (rec->truncated)
+		while (n > 0 && ((dst[k + n - 1] >= '0' && dst[k + n - 1] <= '9') || (unsigned char)dst[k + n - 1] >= 0x80))
+			dst[k + --n] = '\0';
+	if (idg_withhold(dst + k)) {
+		size_t used = strlen(rec->withheld);
+
+		n = (int)strlen(dst + k);
+		(void)snprintf(rec->withheld + used, sizeof(rec->withheld) - used, "%s%s", used ? " " : "", field);
+	}
 	rec->offsets[rec->count++] = start;
 	rec->used += (size_t)k + (size_t)n + 1;
 }
@@ -104,13 +117,16 @@ static void write_stderr(const struct idg_record *rec)
 	}
 	if (rec->truncated)
 		(void)fprintf(stderr, " IDGUARD_TRUNCATED=1");
+	if (rec->withheld[0])
+		(void)fprintf(stderr, " IDGUARD_WITHHELD=%s", rec->withheld);
 	(void)fputc('\n', stderr);
 	funlockfile(stderr);
 }
 
 int idg_journal_send(const struct idg_record *rec)
 {
-	struct iovec iov[IDG_RECORD_MAX_FIELDS + 2];
+	struct iovec iov[IDG_RECORD_MAX_FIELDS + 3];
+	char withheld[sizeof(rec->withheld) + 20];
 	size_t n = 0;
 	int r;
 
@@ -128,6 +144,12 @@ int idg_journal_send(const struct idg_record *rec)
 	if (rec->truncated) {
 		iov[n].iov_base = (void *)"IDGUARD_TRUNCATED=1";
 		iov[n].iov_len = strlen("IDGUARD_TRUNCATED=1");
+		n++;
+	}
+	if (rec->withheld[0]) {
+		(void)snprintf(withheld, sizeof(withheld), "IDGUARD_WITHHELD=%s", rec->withheld);
+		iov[n].iov_base = withheld;
+		iov[n].iov_len = strlen(withheld);
 		n++;
 	}
 	iov[n].iov_base = (void *)"SYSLOG_IDENTIFIER=idguardd";

@@ -43,11 +43,17 @@ struct idg_record {
 	size_t count;
 	size_t offsets[IDG_RECORD_MAX_FIELDS];
 	bool truncated; /* a field did not fit; sending adds IDGUARD_TRUNCATED=1 */
+	/* Fields in which ID-number-shaped text was withheld (space-separated
+	 * names); sending adds them as IDGUARD_WITHHELD=. */
+	char withheld[256];
 };
 
 /* Starts a record with MESSAGE_ID and PRIORITY. */
 void idg_record_init(struct idg_record *rec, const char *message_id, int priority);
-/* Adds FIELD=value (printf-style); values are cut at the first newline. */
+/* Adds FIELD=value (printf-style); values are cut at the first newline.
+ * This is where every value of every record passes: ID-number-shaped text
+ * in it is replaced by "[withheld]" (idg_withhold()), whoever wrote it
+ * (Article 8: no card data in any record). */
 void idg_record_add(struct idg_record *rec, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The value of FIELD, or NULL (tests and stderr output use it). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Dropping privileges after setup. The daemon stays uid 0 (journald trusts
- * OBJECT_PID= only from uid 0) but keeps no capability it does not use, and
+ * Dropping privileges after setup. The daemon stays uid 0 (it reads every
+ * user's /proc entries and ends processes that hold a device after their
+ * grant) but keeps no capability it does not use, and
  * cannot regain any: the bounding and ambient sets are emptied, no_new_privs
  * and SECBIT_NOROOT are set and locked.
  */

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include "idnumber.h"
 #include "util.h"
 
 enum field_type {
@@ -196,6 +197,87 @@ struct json_object *idg_reply_ok(void)
 	if (reply)
 		json_object_object_add(reply, "ok", json_object_new_boolean(1));
 	return reply;
+}
+
+/* A copy of text with ID numbers withheld, or NULL when there are none. */
+static char *withheld_copy(const char *text)
+{
+	char *copy;
+
+	if (!idg_contains_id_number(text))
+		return NULL;
+	copy = strdup(text);
+	if (copy)
+		(void)idg_withhold(copy);
+	return copy;
+}
+
+size_t idg_reply_withhold(struct json_object *reply)
+{
+	size_t count = 0;
+	char *copy, number[32];
+
+	switch (json_object_get_type(reply)) {
+	case json_type_string:
+		copy = withheld_copy(json_object_get_string(reply));
+		if (copy) {
+			(void)json_object_set_string(reply, copy);
+			free(copy);
+			count++;
+		}
+		break;
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(reply); i++) {
+			struct json_object *item = json_object_array_get_idx(reply, i);
+
+			(void)snprintf(number, sizeof(number), "%s", json_object_to_json_string(item));
+			if (json_object_is_type(item, json_type_int) && idg_contains_id_number(number)) {
+				(void)json_object_array_put_idx(reply, i, json_object_new_string(IDG_WITHHELD));
+				count++;
+			} else {
+				count += idg_reply_withhold(item);
+			}
+		}
+		break;
+	case json_type_object: {
+		/* Keys are rewritten by re-adding; collect first, the object
+		 * must not change while it is walked. */
+		struct json_object *renamed = NULL;
+
+		json_object_object_foreach(reply, key, value) {
+			(void)snprintf(number, sizeof(number), "%s", json_object_to_json_string(value));
+			if (json_object_is_type(value, json_type_int) && idg_contains_id_number(number)) {
+				(void)json_object_object_add(reply, key, json_object_new_string(IDG_WITHHELD));
+				count++;
+			} else {
+				count += idg_reply_withhold(value);
+			}
+			if (idg_contains_id_number(key)) {
+				if (!renamed)
+					renamed = json_object_new_array();
+				json_object_array_add(renamed, json_object_new_string(key));
+			}
+		}
+		for (size_t i = 0; renamed && i < json_object_array_length(renamed); i++) {
+			const char *old_key = json_object_get_string(json_object_array_get_idx(renamed, i));
+			struct json_object *moved = NULL;
+
+			copy = withheld_copy(old_key);
+			(void)json_object_object_get_ex(reply, old_key, &moved);
+			if (copy && moved) {
+				(void)json_object_object_add(reply, copy, json_object_get(moved));
+				json_object_object_del(reply, old_key);
+				count++;
+			}
+			free(copy);
+		}
+		json_object_put(renamed);
+		break;
+	}
+	default:
+		break;
+	}
+	return count;
 }
 
 struct json_object *idg_reply_error(const char *code, const char *message)

@@ -33,6 +33,12 @@ const char *idg_request_command(struct json_object *request);
 struct json_object *idg_reply_ok(void);
 struct json_object *idg_reply_error(const char *code, const char *message);
 
+/* Withholds ID-number-shaped text (idg_withhold()) in every string of a
+ * reply, keys included, and turns a number that is one into the string
+ * "[withheld]". The daemon passes every reply through it on the way out.
+ * Returns how many values were withheld. */
+size_t idg_reply_withhold(struct json_object *reply);
+
 /* Sends request to the daemon and waits for its reply (timeout_ms overall).
  * -ECONNREFUSED / -ENOENT mean no daemon listens there. An "ok": false reply
  * is returned as a reply, not as an error. */

@@ -246,12 +246,17 @@ static int get_time(struct json_object *obj, const char *key, int64_t *ret)
 	return idg_rfc3339_parse(text, ret);
 }
 
+/* A token id goes into every record of the grant. About one random hex id
+ * in 8,000 holds 18 digits that pass the ID-number checksum and would be
+ * withheld from those records: draw again instead. */
 static void random_hex_id(char *buf, size_t size)
 {
 	unsigned char bytes[16];
 
-	randombytes_buf(bytes, sizeof(bytes));
-	(void)sodium_bin2hex(buf, size, bytes, sizeof(bytes));
+	do {
+		randombytes_buf(bytes, sizeof(bytes));
+		(void)sodium_bin2hex(buf, size, bytes, sizeof(bytes));
+	} while (idg_contains_id_number(buf));
 }
 
 int idg_token_request_encode(const struct idg_token_request *req, char **ret_code)
@@ -430,19 +435,6 @@ static enum idg_token_rejection reject(struct idg_error *err, enum idg_token_rej
 	return reason;
 }
 
-/* Claims go to the journal even when refused, and an unverified token can
- * put anything in any of them: never let one carry card data. */
-static void withhold_id_number(struct idg_token_claims *c)
-{
-	char *fields[] = { c->jti, c->sub, c->host, c->pur, c->ref, c->rid, c->kid };
-	size_t sizes[] = { sizeof(c->jti), sizeof(c->sub), sizeof(c->host), sizeof(c->pur),
-			   sizeof(c->ref), sizeof(c->rid), sizeof(c->kid) };
-
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		if (idg_contains_id_number(fields[i]))
-			(void)snprintf(fields[i], sizes[i], "%s", "[withheld: looks like an ID number]");
-}
-
 /* Reads the key id from the (still unverified) footer. */
 static int read_kid(const char *token, char *kid, size_t size, struct idg_error *err)
 {
@@ -510,7 +502,7 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 					 struct idg_token_claims *ret_claims,
 					 const struct idg_approver **ret_approver, struct idg_error *err)
 {
-	struct idg_token_claims c = { 0 }, shown;
+	struct idg_token_claims c = { 0 };
 	const struct idg_approver *approver;
 	const struct idg_purpose *purpose;
 	_cleanup_free_ char *payload = NULL;
@@ -528,7 +520,6 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 	/* What the token claims, for the journal even when refused. */
 	if (idg_paseto_payload_unverified(token, &payload, &inner) == 0) {
 		(void)read_claims(payload, &c, &inner);
-		withhold_id_number(&c);
 		free(payload);
 		payload = NULL;
 	}
@@ -552,41 +543,36 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 	memset(&c, 0, sizeof(c));
 	(void)snprintf(c.kid, sizeof(c.kid), "%s", ret_claims->kid);
 	if (read_claims(payload, &c, &inner) < 0) {
-		withhold_id_number(&c);
 		*ret_claims = c;
 		return reject(err, IDG_TOKEN_MALFORMED, "%s", inner.message);
 	}
 	if (idg_contains_id_number(c.ref)) {
-		withhold_id_number(&c);
 		*ret_claims = c;
 		return reject(err, IDG_TOKEN_REF_ID_NUMBER,
 			      "the token's case reference looks like a resident ID number; card data must not "
 			      "reach the logs, so ask for a new token with the case or file number");
 	}
-	/* Decisions use the claims as signed; what refusals show (the journal
-	 * keeps them) has any ID-number-shaped text withheld. An accepted
-	 * token's claims are returned as they are: a hex id may happen to hold
-	 * 18 digits with a valid checksum, and that is not card data. */
-	shown = c;
-	withhold_id_number(&shown);
-	*ret_claims = shown;
+	/* The claims as signed, for decisions and records alike: whatever
+	 * of them looks like an ID number is withheld where it leaves the
+	 * agent (a record, a reply, an output), not here. */
+	*ret_claims = c;
 
 	purpose = idg_policy_purpose(ctx->policy, c.pur);
 	if (!purpose)
-		return reject(err, IDG_TOKEN_UNKNOWN_PURPOSE, "purpose '%s' is not in this workstation's policy", shown.pur);
+		return reject(err, IDG_TOKEN_UNKNOWN_PURPOSE, "purpose '%s' is not in this workstation's policy", c.pur);
 	if (!idg_policy_may_approve(approver, purpose))
 		return reject(err, IDG_TOKEN_APPROVER_NOT_ALLOWED, "%s may not approve purpose %s; ask an approver who may",
 			      approver->id, purpose->id);
 	if (streq(approver->user, c.sub))
 		return reject(err, IDG_TOKEN_SELF_APPROVED,
 			      "this token was approved by %s for %s: nobody may approve their own request", approver->user,
-			      shown.sub);
+			      c.sub);
 	if (!streq(c.host, ctx->host))
 		return reject(err, IDG_TOKEN_WRONG_HOST,
 			      "this token is for another workstation (machine id %s); it can only be redeemed there",
-			      shown.host);
+			      c.host);
 	if (!streq(c.sub, ctx->user))
-		return reject(err, IDG_TOKEN_WRONG_USER, "this token was approved for %s; you are %s", shown.sub, ctx->user);
+		return reject(err, IDG_TOKEN_WRONG_USER, "this token was approved for %s; you are %s", c.sub, ctx->user);
 	if (c.exp <= c.nbf)
 		return reject(err, IDG_TOKEN_MALFORMED, "the token expires before it becomes valid");
 	if (c.nbf > ctx->now + IDG_TOKEN_LEEWAY_SECONDS) {

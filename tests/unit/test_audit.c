@@ -113,7 +113,7 @@ static void test_event_names(void **state)
 	size_t n = idg_audit_message_ids(&ids);
 
 	(void)state;
-	assert_int_equal(n, 18);
+	assert_int_equal(n, 19);
 	for (size_t i = 0; i < n; i++)
 		assert_string_not_equal(idg_audit_event_name(ids[i]), "other");
 	assert_string_equal(idg_audit_event_name(IDG_MSG_ACCESS_DENIED), "access-denied");

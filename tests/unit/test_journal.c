@@ -147,6 +147,39 @@ static void test_too_many_fields(void **state)
 	assert_string_equal(idg_record_get(&rec, "MESSAGE_ID"), IDG_MSG_ACCESS_DENIED);
 }
 
+/* Every value passes the withholding, whoever wrote it; the record says
+ * in which fields something was withheld. */
+static void test_id_numbers_withheld_in_every_field(void **state)
+{
+	struct idg_record rec;
+	char big[IDG_RECORD_MAX_BYTES];
+
+	(void)state;
+	idg_record_init(&rec, IDG_MSG_ACCESS_DENIED, LOG_WARNING);
+	idg_record_add(&rec, "MESSAGE", "opened %s", "/cases/110105 19491231 002X.pdf");
+	idg_record_add(&rec, "IDGUARD_CMDLINE", "viewer %s", "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x90\xef\xbc\x91\xef\xbc\x90"
+		       "\xef\xbc\x95\xef\xbc\x91\xef\xbc\x99\xef\xbc\x94\xef\xbc\x99\xef\xbc\x91\xef\xbc\x92"
+		       "\xef\xbc\x93\xef\xbc\x91\xef\xbc\x90\xef\xbc\x90\xef\xbc\x92\xef\xbc\xb8");
+	idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", "430102500101001");
+	idg_record_add(&rec, "IDGUARD_PID", "%d", 4242);
+	assert_string_equal(idg_record_get(&rec, "MESSAGE"), "opened /cases/[withheld].pdf");
+	assert_string_equal(idg_record_get(&rec, "IDGUARD_CMDLINE"), "viewer [withheld]");
+	assert_string_equal(idg_record_get(&rec, "IDGUARD_TOKEN_ID"), "[withheld]");
+	assert_string_equal(idg_record_get(&rec, "IDGUARD_PID"), "4242");
+	assert_string_equal(rec.withheld, "MESSAGE IDGUARD_CMDLINE IDGUARD_TOKEN_ID");
+
+	/* A value cut at the end of the record ends in no digits: part of a
+	 * number would be card data too. */
+	idg_record_init(&rec, IDG_MSG_ACCESS_DENIED, LOG_WARNING);
+	memset(big, 'a', sizeof(big));
+	big[sizeof(big) - 200] = '\0';
+	idg_record_add(&rec, "IDGUARD_A", "%s", big);
+	idg_record_add(&rec, "IDGUARD_B", "%s %s", "x", "11010519491231002X11010519491231002X11010519491231002X"
+		       "11010519491231002X11010519491231002X11010519491231002X11010519491231002X");
+	assert_true(rec.truncated);
+	assert_null(strstr(idg_record_get(&rec, "IDGUARD_B"), "1101"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_overlong_value),
 		cmocka_unit_test(test_value_that_fits_is_not_truncated),
 		cmocka_unit_test(test_too_many_fields),
+		cmocka_unit_test(test_id_numbers_withheld_in_every_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

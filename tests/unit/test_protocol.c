@@ -356,6 +356,26 @@ static struct json_object *ping_request(void)
 	return request;
 }
 
+/* Every string of a reply, keys included, and numbers that are ID-shaped. */
+static void test_reply_withheld(void **state)
+{
+	struct json_object *reply = idg_reply_ok(), *list = json_object_new_array(), *item = json_object_new_object();
+
+	(void)state;
+	json_object_object_add(item, "token_id", json_object_new_string("11010519491231002X"));
+	json_object_object_add(item, "id", json_object_new_int64(7));
+	json_object_object_add(item, "430102500101001", json_object_new_string("as a key"));
+	json_object_array_add(list, item);
+	json_object_array_add(list, json_object_new_int64(110105194912310011LL));
+	json_object_object_add(reply, "grants", list);
+	json_object_object_add(reply, "error", json_object_new_string("no grant has id 110105-19491231-002X"));
+	assert_int_equal(idg_reply_withhold(reply), 4);
+	assert_string_equal(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN),
+			    "{\"ok\":true,\"grants\":[{\"token_id\":\"[withheld]\",\"id\":7,\"[withheld]\":\"as a key\"},"
+			    "\"[withheld]\"],\"error\":\"no grant has id [withheld]\"}");
+	json_object_put(reply);
+}
+
 static void test_client_round_trip(void **state)
 {
 	struct server s;
@@ -522,6 +542,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_requests),
 		cmocka_unit_test(test_refused_syntax),
+		cmocka_unit_test(test_reply_withheld),
 		cmocka_unit_test(test_refused_not_json_mentions_json),
 		cmocka_unit_test(test_refused_scalar_is_not_truncated),
 		cmocka_unit_test(test_refused_command),
