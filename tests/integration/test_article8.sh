@@ -39,7 +39,7 @@ t_article8_a_command_line_with_id_numbers_is_withheld() {
 		"sh -c true 2>/dev/null <\"\$1\"; sleep 3 sh $T/cases/[withheld]/[withheld]/[withheld].pdf" "IDGUARD_CMDLINE"
 	assert_eq "$(jq -r .IDGUARD_EXE <<<"$rec")" "$(readlink -f "$(command -v sh)")" "IDGUARD_EXE"
 	assert_eq "$(jq -r .IDGUARD_WITHHELD <<<"$rec")" IDGUARD_CMDLINE "IDGUARD_WITHHELD"
-	assert_no_card_data "$(journalctl --no-pager --directory="$JOURNAL_DIR" -o export | tr -d '\000')" "the journal"
+	assert_no_card_data "$(journalctl --no-pager --directory="$JOURNAL_DIR" _PID="$DPID" -o export | tr -d '\000')" "the journal"
 }
 
 # A token whose id has the shape of an ID number is accepted (its id is the
@@ -53,11 +53,11 @@ t_article8_a_token_id_shaped_like_an_id_number_is_withheld() {
 	assert_no_card_data "$out" "the redeem reply"
 	out=$(clerk_ctl idgt-alice token list --json)
 	assert_eq "$(jq -r '.grants[0].token_id' <<<"$out")" "[withheld]" "token id in the list"
-	wait_until 10 sh -c "journalctl --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_TOKEN_REDEEMED -q | grep -q ." ||
+	wait_until 10 sh -c "journalctl --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_TOKEN_REDEEMED _PID=$DPID -q | grep -q ." ||
 		fail "no token-redeemed record"
-	out=$(journal MESSAGE_ID=$MSG_TOKEN_REDEEMED)
+	out=$(journal MESSAGE_ID=$MSG_TOKEN_REDEEMED _PID="$DPID")
 	assert_eq "$(jq -r .IDGUARD_TOKEN_ID <<<"$out")" "[withheld]" "IDGUARD_TOKEN_ID"
-	assert_no_card_data "$(journalctl --no-pager --directory="$JOURNAL_DIR" -o export | tr -d '\000')" "the journal"
+	assert_no_card_data "$(journalctl --no-pager --directory="$JOURNAL_DIR" _PID="$DPID" -o export | tr -d '\000')" "the journal"
 }
 
 # What idguardctl prints (errors quoting what it was given) and what the

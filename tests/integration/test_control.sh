@@ -191,7 +191,7 @@ t_clients_that_do_not_read_cannot_grow_or_starve_the_daemon() {
 		assert_le "$i" $((1024 * 1024)) "bytes one flooding connection got the daemon to take"
 	done
 	assert_eq "$(jq .closed "$T/flood.json")" 16 "flooding connections closed by the daemon"
-	out=$(journal MESSAGE_ID=$MSG_CLIENT_CLOSED IDGUARD_CLIENT_UID=$NOBODY)
+	out=$(journal MESSAGE_ID=$MSG_CLIENT_CLOSED IDGUARD_CLIENT_UID=$NOBODY _PID="$DPID")
 	assert_eq "$(jq -s length <<<"$out")" 1 "records of closed connections (folded per user)"
 	assert_eq "$(jq -r .IDGUARD_CLOSE_REASON <<<"$out")" stalled "IDGUARD_CLOSE_REASON"
 	assert_match "$(jq -r .MESSAGE <<<"$out")" "closed a control connection of uid $NOBODY .*took none of its replies" "MESSAGE"
@@ -222,6 +222,6 @@ t_a_slow_reader_is_not_read_and_then_closed() {
 	note "a client that does not read: $out"
 	assert_le "$(jq .accepted <<<"$out")" $((512 * 1024)) "bytes the daemon took from a client that does not read"
 	assert_eq "$(jq .closed <<<"$out")" true "the daemon closed the stalled connection"
-	wait_until 5 sh -c "journalctl --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_CLIENT_CLOSED -q | grep -q ." ||
+	wait_until 5 sh -c "journalctl --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_CLIENT_CLOSED _PID=$DPID -q | grep -q ." ||
 		fail "no record of the closed connection"
 }
