@@ -414,6 +414,8 @@ int daemon_run(const struct daemon_options *opts)
 	if (r < 0) {
 		log_error("%s", err.message);
 		log_error("not started; any enforcement pinned earlier in %s stays in force", opts->bpffs_dir);
+		/* The status line is shown by systemctl status: withheld too. */
+		(void)idg_withhold(err.message);
 		(void)sd_notifyf(0, "STATUS=Failed: %s\nERRNO=%d", err.message, -r);
 		teardown(&d);
 		return r;

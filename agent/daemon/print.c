@@ -44,7 +44,11 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 			      const char *job, const char *title, const struct idg_grant_info *grant)
 {
 	struct idg_record rec;
-	char what[512], grant_text[320] = "";
+	/* Sized for the whole title: a title cut here could end inside an ID
+	 * number, whose remaining part the record's withholding would not
+	 * recognise. The record cuts safely if it must. */
+	_cleanup_free_ char *what = NULL;
+	char grant_text[320] = "";
 	int priority = streq(verdict, "denied") ? LOG_WARNING : streq(verdict, "audited") ? LOG_NOTICE : LOG_INFO;
 	char who[64];
 
@@ -52,8 +56,8 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 		(void)snprintf(who, sizeof(who), "no local account");
 	else
 		(void)snprintf(who, sizeof(who), "uid %u", uid);
-	(void)snprintf(what, sizeof(what), "job %s \"%s\" of %s (%s) on printer queue %s", job, title, user, who,
-		       queue);
+	if (asprintf(&what, "job %s \"%s\" of %s (%s) on printer queue %s", job, title, user, who, queue) < 0)
+		what = NULL;
 	if (grant)
 		idg_grant_summary(grant, false, grant_text, sizeof(grant_text));
 	idg_record_init(&rec, streq(verdict, "denied")    ? IDG_MSG_ACCESS_DENIED
@@ -61,12 +65,12 @@ static void send_print_record(struct daemon *d, const char *verdict, uint32_t ui
 							  : IDG_MSG_ACCESS_GRANTED,
 			priority);
 	if (streq(verdict, "denied"))
-		idg_record_add(&rec, "MESSAGE", "Refused printing %s: no purpose token", what);
+		idg_record_add(&rec, "MESSAGE", "Refused printing %s: no purpose token", what ? what : "a job");
 	else if (streq(verdict, "audited"))
 		idg_record_add(&rec, "MESSAGE", "Audit only: printed %s although it would be refused: no purpose token",
-			       what);
+			       what ? what : "a job");
 	else
-		idg_record_add(&rec, "MESSAGE", "Printed %s under %s", what, grant_text);
+		idg_record_add(&rec, "MESSAGE", "Printed %s under %s", what ? what : "a job", grant_text);
 	idg_record_add(&rec, "IDGUARD_EVENT", "access");
 	idg_record_add(&rec, "IDGUARD_GATE", "print");
 	idg_record_add(&rec, "IDGUARD_VERDICT", "%s", verdict);
