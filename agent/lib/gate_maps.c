@@ -175,7 +175,8 @@ int idg_gate_sync_watches(struct idg_gate *gate, const struct idg_watchlist *lis
 
 	/* 2. Remove what the list no longer has. */
 	qsort(exact, n_exact, sizeof(*exact), compare_bytes_12);
-	qsort(ranges.keys, ranges.count, sizeof(*ranges.keys), compare_range_keys);
+	if (ranges.count) /* keys is NULL then: not for qsort() */
+		qsort(ranges.keys, ranges.count, sizeof(*ranges.keys), compare_range_keys);
 	r = delete_unwanted(devs_fd, sizeof(struct idg_dev_key), exact, n_exact, compare_bytes_12);
 	if (r == 0)
 		r = delete_unwanted(ranges_fd, sizeof(struct idg_range_key), ranges.keys, ranges.count, compare_range_keys);
@@ -275,7 +276,8 @@ int idg_gate_sync_exempt(struct idg_gate *gate, const uint64_t *ids, size_t n, s
 
 	if (!sorted)
 		return idg_error_set(err, -ENOMEM, "out of memory");
-	memcpy(sorted, ids, n * sizeof(*ids));
+	if (n)
+		memcpy(sorted, ids, n * sizeof(*ids));
 	qsort(sorted, n, sizeof(*sorted), compare_u64);
 	for (size_t i = 0; i < n; i++)
 		if (bpf_map_update_elem(fd, &sorted[i], &one, BPF_ANY) < 0)
