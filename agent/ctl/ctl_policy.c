@@ -194,21 +194,22 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 				json_object_array_add(files, json_object_new_string(policy->files[i]));
 			json_object_object_add(obj, "ok", json_object_new_boolean(diags.errors == 0));
 			json_object_object_add(obj, "files", files);
-			json_object_object_add(obj, "errors", json_object_new_int((int)diags.errors));
-			json_object_object_add(obj, "warnings", json_object_new_int((int)(diags.count - diags.errors)));
+			json_object_object_add(obj, "errors", json_object_new_int64((int64_t)idg_diags_error_total(&diags)));
+			json_object_object_add(obj, "warnings", json_object_new_int64((int64_t)idg_diags_warning_total(&diags)));
 			json_object_object_add(obj, "diagnostics", diags_to_json(&diags));
 			ctl_print_json(obj);
 			json_object_put(obj);
 		} else {
 			idg_diags_print(&diags, stdout);
-			if (diags.errors)
+			size_t errors = idg_diags_error_total(&diags), warnings = idg_diags_warning_total(&diags);
+
+			if (errors)
 				(void)printf("%zu error%s, %zu warning%s in %zu file%s: the policy would be refused\n",
-					     diags.errors, diags.errors == 1 ? "" : "s", diags.count - diags.errors,
-					     diags.count - diags.errors == 1 ? "" : "s", policy->n_files,
-					     policy->n_files == 1 ? "" : "s");
+					     errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s",
+					     policy->n_files, policy->n_files == 1 ? "" : "s");
 			else
 				(void)printf("%zu file%s checked: no errors, %zu warning%s\n", policy->n_files,
-					     policy->n_files == 1 ? "" : "s", diags.count, diags.count == 1 ? "" : "s");
+					     policy->n_files == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
 		}
 		goto out;
 	}

@@ -41,10 +41,10 @@ static void send_rejected(struct daemon *d, const struct idg_diags *diags, const
 	struct idg_record rec;
 
 	idg_record_init(&rec, IDG_MSG_POLICY_REJECTED, LOG_ERR);
-	idg_record_add(&rec, "MESSAGE", "Policy refused (%zu error%s; %s): %s", diags->errors,
-		       diags->errors == 1 ? "" : "s",
+	idg_record_add(&rec, "MESSAGE", "Policy refused (%zu error%s; %s): %s", idg_diags_error_total(diags),
+		       idg_diags_error_total(diags) == 1 ? "" : "s",
 		       d->policy ? "the previous policy stays in force" : "idguardd does not start", first);
-	idg_record_add(&rec, "IDGUARD_POLICY_ERRORS", "%zu", diags->errors);
+	idg_record_add(&rec, "IDGUARD_POLICY_ERRORS", "%zu", idg_diags_error_total(diags));
 	idg_record_add(&rec, "IDGUARD_POLICY_ERROR", "%s", first);
 	daemon_send(d, &rec);
 }

@@ -186,20 +186,23 @@ int idg_endpoint_section(struct idg_policy *policy, const char *id, const struct
 			 struct idg_endpoint **ret)
 {
 	struct idg_endpoint *endpoints;
+	ssize_t found;
 
 	if (!idg_policy_valid_id(id)) {
 		report(site, "'%s' is not an endpoint name (letters, digits, '.', '_', '-'; at most 63)", id);
 		return 1;
 	}
-	for (size_t i = 0; i < policy->n_endpoints; i++)
-		if (streq(policy->endpoints[i].id, id)) {
-			*ret = &policy->endpoints[i]; /* a later file adds to or overrides it */
-			return 0;
-		}
+	found = idg_name_index_find(&policy->index->endpoints, id);
+	if (found >= 0) {
+		*ret = &policy->endpoints[found]; /* a later file adds to or overrides it */
+		return 0;
+	}
 	endpoints = idg_policy_grow(policy->endpoints, policy->n_endpoints, sizeof(*endpoints));
 	if (!endpoints)
 		return -ENOMEM;
 	policy->endpoints = endpoints;
+	if (idg_name_index_add(&policy->index->endpoints, id, policy->n_endpoints) < 0)
+		return -ENOMEM;
 	*ret = &policy->endpoints[policy->n_endpoints++];
 	memset(*ret, 0, sizeof(**ret));
 	strcpy((*ret)->id, id);
@@ -213,20 +216,23 @@ int idg_broker_section(struct idg_policy *policy, const char *id, const struct i
 		       struct idg_broker **ret)
 {
 	struct idg_broker *brokers;
+	ssize_t found;
 
 	if (!idg_policy_valid_id(id)) {
 		report(site, "'%s' is not a broker name (letters, digits, '.', '_', '-'; at most 63)", id);
 		return 1;
 	}
-	for (size_t i = 0; i < policy->n_brokers; i++)
-		if (streq(policy->brokers[i].id, id)) {
-			*ret = &policy->brokers[i];
-			return 0;
-		}
+	found = idg_name_index_find(&policy->index->brokers, id);
+	if (found >= 0) {
+		*ret = &policy->brokers[found];
+		return 0;
+	}
 	brokers = idg_policy_grow(policy->brokers, policy->n_brokers, sizeof(*brokers));
 	if (!brokers)
 		return -ENOMEM;
 	policy->brokers = brokers;
+	if (idg_name_index_add(&policy->index->brokers, id, policy->n_brokers) < 0)
+		return -ENOMEM;
 	*ret = &policy->brokers[policy->n_brokers++];
 	memset(*ret, 0, sizeof(**ret));
 	strcpy((*ret)->id, id);
@@ -389,6 +395,37 @@ void idg_endpoints_free(struct idg_policy *policy)
 	policy->n_endpoints = policy->n_brokers = 0;
 }
 
+/* Each broker has a class and a path, and no two the same path. A broker
+ * with the path of an earlier one is reported once, naming the first: an
+ * index of the paths, not each broker compared with all before it. */
+static void check_brokers(const struct idg_policy *policy, struct idg_diags *diags)
+{
+	struct idg_name_index paths = { 0 };
+
+	for (size_t i = 0; i < policy->n_brokers; i++) {
+		const struct idg_broker *b = &policy->brokers[i], *first;
+		ssize_t found;
+
+		if (!b->class_id)
+			(void)idg_diag_add(diags, b->file, b->line, false, "[Broker %s] has no Class=", b->id);
+		if (!b->path) {
+			(void)idg_diag_add(diags, b->file, b->line, false, "[Broker %s] has no Path=", b->id);
+			continue;
+		}
+		found = idg_name_index_find(&paths, b->path);
+		if (found < 0 && idg_name_index_add(&paths, b->path, i) < 0) {
+			(void)idg_diag_add(diags, NULL, 0, false, "cannot check the brokers' Path= lines: out of memory");
+			break;
+		}
+		if (found < 0)
+			continue;
+		first = &policy->brokers[found];
+		(void)idg_diag_add(diags, b->file, b->line, false, "[Broker %s] has the same Path= as [Broker %s] (%s:%u)",
+				   b->id, first->id, first->file, first->line);
+	}
+	idg_name_index_clear(&paths);
+}
+
 void idg_policy_check_endpoints(const struct idg_policy *policy, struct idg_diags *diags)
 {
 	if (policy->n_brokers > IDG_MAX_BROKERS)
@@ -402,19 +439,7 @@ void idg_policy_check_endpoints(const struct idg_policy *policy, struct idg_diag
 		if (!e->n_ports)
 			(void)idg_diag_add(diags, e->file, e->line, false, "[Endpoint %s] has no Port=", e->id);
 	}
-	for (size_t i = 0; i < policy->n_brokers; i++) {
-		const struct idg_broker *b = &policy->brokers[i];
-
-		if (!b->class_id)
-			(void)idg_diag_add(diags, b->file, b->line, false, "[Broker %s] has no Class=", b->id);
-		if (!b->path)
-			(void)idg_diag_add(diags, b->file, b->line, false, "[Broker %s] has no Path=", b->id);
-		for (size_t j = 0; j < i; j++)
-			if (b->path && policy->brokers[j].path && streq(b->path, policy->brokers[j].path))
-				(void)idg_diag_add(diags, b->file, b->line, false,
-						   "[Broker %s] has the same Path= as [Broker %s] (%s:%u)", b->id,
-						   policy->brokers[j].id, policy->brokers[j].file, policy->brokers[j].line);
-	}
+	check_brokers(policy, diags);
 }
 
 void idg_endpoint_format(const struct idg_endpoint *e, FILE *out)
@@ -463,21 +488,308 @@ const struct idg_broker *idg_policy_broker_by_id(const struct idg_policy *policy
 
 /* ---- the kernel's view ---------------------------------------------------------- */
 
+/* One (prefix, endpoint) pair the policy asks for; order numbers them in
+ * policy order. */
 struct placed {
 	struct idg_prefix prefix;
-	const struct idg_endpoint *endpoint;
+	size_t endpoint; /* in policy->endpoints */
+	size_t order;
 };
 
-static int place(struct placed **list, size_t *n, const struct idg_prefix *prefix, const struct idg_endpoint *e)
+/* A distinct prefix, and the endpoints naming it, each once and in policy
+ * order: members[first_member ... first_member + n_members). */
+struct prefix_group {
+	struct idg_prefix prefix;
+	size_t first_order; /* of the first pair naming it: the table follows it */
+	size_t first_member, n_members;
+};
+
+/* The building blocks of the table, so that building it costs n log n in
+ * the size of the policy: the groups sorted by prefix find the (at most
+ * 129) prefixes covering one by binary search, and each endpoint's ports
+ * are taken without repeats, so that no rule is looked at twice. */
+struct table_builder {
+	const struct idg_policy *policy;
+	struct placed *placed;
+	size_t n_placed;
+	struct prefix_group *groups; /* sorted by prefix */
+	size_t n_groups;
+	size_t *members;             /* endpoint indices */
+	struct idg_port_range *ports;
+	size_t *port_start;          /* endpoint i: ports[port_start[i] ... port_start[i + 1]) */
+};
+
+static void builder_clear(struct table_builder *b)
 {
-	struct placed *grown = idg_policy_grow(*list, *n, sizeof(**list));
+	free(b->placed);
+	free(b->groups);
+	free(b->members);
+	free(b->ports);
+	free(b->port_start);
+}
+
+/* The first len bits of prefix, as a prefix of that length. */
+static void truncate_prefix(const struct idg_prefix *prefix, unsigned len, struct idg_prefix *ret)
+{
+	*ret = *prefix;
+	ret->len = (uint8_t)len;
+	for (unsigned i = len; i < 128; i++)
+		ret->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+}
+
+static int compare_prefixes(const struct idg_prefix *a, const struct idg_prefix *b)
+{
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static int compare_placed(const void *a, const void *b)
+{
+	const struct placed *x = a, *y = b;
+	int c = compare_prefixes(&x->prefix, &y->prefix);
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int compare_group_prefix(const void *key, const void *group)
+{
+	return compare_prefixes(key, &((const struct prefix_group *)group)->prefix);
+}
+
+static int compare_group_order(const void *a, const void *b)
+{
+	const struct prefix_group *x = a, *y = b;
+
+	return x->first_order < y->first_order ? -1 : x->first_order > y->first_order;
+}
+
+static bool endpoint_watches(const struct idg_endpoint *e)
+{
+	return e->class_id && e->n_ports && (e->n_prefixes || e->local || e->loopback);
+}
+
+static int place(struct table_builder *b, const struct idg_prefix *prefix, size_t endpoint)
+{
+	struct placed *grown = idg_policy_grow(b->placed, b->n_placed, sizeof(*grown));
 
 	if (!grown)
 		return -ENOMEM;
-	*list = grown;
-	(*list)[*n].prefix = *prefix;
-	(*list)[(*n)++].endpoint = e;
+	b->placed = grown;
+	/* Host bits cleared, so that the prefixes covering another are found
+	 * by value (see fill_entries()). */
+	truncate_prefix(prefix, prefix->len, &b->placed[b->n_placed].prefix);
+	b->placed[b->n_placed].endpoint = endpoint;
+	b->placed[b->n_placed].order = b->n_placed;
+	b->n_placed++;
 	return 0;
+}
+
+/* Every (prefix, endpoint) pair the policy asks for. */
+static int place_all(struct table_builder *b, const struct idg_prefix *local, size_t n_local)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < b->policy->n_endpoints && r == 0; i++) {
+		const struct idg_endpoint *e = &b->policy->endpoints[i];
+
+		if (!endpoint_watches(e))
+			continue;
+		for (size_t k = 0; k < e->n_prefixes && r == 0; k++)
+			r = place(b, &e->prefixes[k], i);
+		for (size_t k = 0; (e->local || e->loopback) && k < ARRAY_SIZE(loopback_prefixes) && r == 0; k++)
+			r = place(b, &loopback_prefixes[k], i);
+		for (size_t k = 0; e->local && k < n_local && r == 0; k++)
+			r = place(b, &local[k], i);
+	}
+	return r;
+}
+
+/* The ports any watching endpoint lists: each range counted where it
+ * starts and uncounted after it ends, then one pass, so that a policy of
+ * many wide ranges costs no more than one of narrow ones. */
+static int set_port_flags(const struct idg_policy *policy, uint8_t *flags)
+{
+	_cleanup_free_ int32_t *starts = calloc(IDG_PORT_COUNT + 1, sizeof(*starts));
+	int32_t open = 0;
+
+	if (!starts)
+		return -ENOMEM;
+	for (size_t i = 0; i < policy->n_endpoints; i++) {
+		const struct idg_endpoint *e = &policy->endpoints[i];
+
+		if (!endpoint_watches(e))
+			continue;
+		for (size_t k = 0; k < e->n_ports; k++) {
+			starts[e->ports[k].lo]++;
+			starts[e->ports[k].hi + 1]--;
+		}
+	}
+	for (size_t port = 0; port < IDG_PORT_COUNT; port++) {
+		open += starts[port];
+		flags[port] = open > 0;
+	}
+	return 0;
+}
+
+/* The distinct prefixes, each with its endpoints. */
+static int group_prefixes(struct table_builder *b)
+{
+	if (b->n_placed) /* placed is NULL then: not for qsort() */
+		qsort(b->placed, b->n_placed, sizeof(*b->placed), compare_placed);
+	b->groups = calloc(b->n_placed + 1, sizeof(*b->groups));
+	b->members = calloc(b->n_placed + 1, sizeof(*b->members));
+	if (!b->groups || !b->members)
+		return -ENOMEM;
+	for (size_t i = 0, n_members = 0; i < b->n_placed; i++) {
+		const struct placed *pl = &b->placed[i];
+		struct prefix_group *g = b->n_groups ? &b->groups[b->n_groups - 1] : NULL;
+
+		if (!g || compare_prefixes(&g->prefix, &pl->prefix)) {
+			g = &b->groups[b->n_groups++];
+			g->prefix = pl->prefix;
+			g->first_order = pl->order;
+			g->first_member = n_members;
+		} else if (b->members[n_members - 1] == pl->endpoint) {
+			continue; /* an endpoint naming the same prefix again */
+		}
+		b->members[n_members++] = pl->endpoint;
+		g->n_members++;
+	}
+	return 0;
+}
+
+struct port_ref {
+	struct idg_port_range range;
+	size_t at;
+};
+
+static int compare_port_refs(const void *a, const void *b)
+{
+	const struct port_ref *x = a, *y = b;
+
+	if (x->range.lo != y->range.lo)
+		return x->range.lo < y->range.lo ? -1 : 1;
+	if (x->range.hi != y->range.hi)
+		return x->range.hi < y->range.hi ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Each endpoint's port ranges in its order, without repeats. */
+static int distinct_ports(struct table_builder *b)
+{
+	const struct idg_policy *policy = b->policy;
+	_cleanup_free_ struct port_ref *refs = NULL;
+	_cleanup_free_ bool *first = NULL;
+	size_t total = 0, most = 0, n = 0;
+
+	for (size_t i = 0; i < policy->n_endpoints; i++) {
+		total += policy->endpoints[i].n_ports;
+		if (policy->endpoints[i].n_ports > most)
+			most = policy->endpoints[i].n_ports;
+	}
+	b->ports = calloc(total + 1, sizeof(*b->ports));
+	b->port_start = calloc(policy->n_endpoints + 1, sizeof(*b->port_start));
+	refs = calloc(most + 1, sizeof(*refs));
+	first = calloc(most + 1, sizeof(*first));
+	if (!b->ports || !b->port_start || !refs || !first)
+		return -ENOMEM;
+	for (size_t i = 0; i < policy->n_endpoints; i++) {
+		const struct idg_endpoint *e = &policy->endpoints[i];
+
+		for (size_t k = 0; k < e->n_ports; k++)
+			refs[k] = (struct port_ref){ e->ports[k], k };
+		qsort(refs, e->n_ports, sizeof(*refs), compare_port_refs);
+		for (size_t k = 0; k < e->n_ports; k++)
+			first[refs[k].at] = k == 0 || refs[k].range.lo != refs[k - 1].range.lo ||
+					    refs[k].range.hi != refs[k - 1].range.hi;
+		b->port_start[i] = n;
+		for (size_t k = 0; k < e->n_ports; k++)
+			if (first[k])
+				b->ports[n++] = e->ports[k];
+	}
+	b->port_start[policy->n_endpoints] = n;
+	return 0;
+}
+
+/* Adds the rules of endpoint to the entry of prefix where. Each rule added
+ * or already there: the loop ends after at most twice IDG_ENDPOINT_RULES. */
+static int add_rules(const struct table_builder *b, struct idg_endpoint_entry *entry, size_t endpoint,
+		     const struct idg_prefix *where, struct idg_diags *diags)
+{
+	const struct idg_endpoint *e = &b->policy->endpoints[endpoint];
+
+	for (size_t k = b->port_start[endpoint]; k < b->port_start[endpoint + 1]; k++) {
+		const struct idg_port_range *port = &b->ports[k];
+		char text[INET6_ADDRSTRLEN + 8];
+		bool dup = false;
+
+		for (size_t m = 0; m < entry->set.count && !dup; m++)
+			dup = entry->set.rules[m].endpoint_id == e->endpoint_id && entry->set.rules[m].port_lo == port->lo &&
+			      entry->set.rules[m].port_hi == port->hi;
+		if (dup)
+			continue;
+		if (entry->set.count == IDG_ENDPOINT_RULES) {
+			idg_prefix_format(where, text, sizeof(text));
+			(void)idg_diag_add(diags, e->file, e->line, false,
+					   "more than %d port rules apply to %s; merge ports into ranges", IDG_ENDPOINT_RULES,
+					   text);
+			return -E2BIG;
+		}
+		entry->set.rules[entry->set.count++] = (struct idg_endpoint_rule){
+			.port_lo = port->lo,
+			.port_hi = port->hi,
+			.class_id = e->class_id,
+			.endpoint_id = e->endpoint_id,
+		};
+	}
+	return 0;
+}
+
+/* One entry per distinct prefix, in the order the policy first names them,
+ * holding the rules of every prefix that covers it: the narrowest first,
+ * so it wins on the same port. */
+static int fill_entries(const struct table_builder *b, struct idg_endpoint_table *table, struct idg_diags *diags)
+{
+	_cleanup_free_ struct prefix_group *in_order = calloc(b->n_groups + 1, sizeof(*in_order));
+	int r = 0;
+
+	if (!in_order)
+		return -ENOMEM;
+	memcpy(in_order, b->groups, b->n_groups * sizeof(*in_order));
+	qsort(in_order, b->n_groups, sizeof(*in_order), compare_group_order);
+	for (size_t i = 0; i < b->n_groups && r == 0; i++) {
+		const struct prefix_group *g = &in_order[i];
+		struct idg_endpoint_entry entry = { 0 }, *grown;
+
+		entry.key.prefixlen = g->prefix.len;
+		memcpy(entry.key.addr, g->prefix.addr, 16);
+		for (int len = g->prefix.len; len >= 0 && r == 0; len--) {
+			const struct prefix_group *outer;
+			struct idg_prefix key;
+
+			truncate_prefix(&g->prefix, (unsigned)len, &key);
+			outer = bsearch(&key, b->groups, b->n_groups, sizeof(*b->groups), compare_group_prefix);
+			for (size_t m = 0; outer && m < outer->n_members && r == 0; m++)
+				r = add_rules(b, &entry, b->members[outer->first_member + m], &g->prefix, diags);
+		}
+		if (r < 0)
+			break;
+		if (table->count == IDG_MAX_ENDPOINT_PREFIXES) {
+			const struct idg_endpoint *e = &b->policy->endpoints[b->members[g->first_member]];
+
+			(void)idg_diag_add(diags, e->file, e->line, false,
+					   "more than %d addresses and prefixes in [Endpoint] sections: the kernel map holds %d",
+					   IDG_MAX_ENDPOINT_PREFIXES, IDG_MAX_ENDPOINT_PREFIXES);
+			return -E2BIG;
+		}
+		grown = idg_policy_grow(table->entries, table->count, sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		table->entries = grown;
+		table->entries[table->count++] = entry;
+	}
+	return r;
 }
 
 void idg_endpoint_table_clear(struct idg_endpoint_table *table)
@@ -491,92 +803,23 @@ int idg_endpoint_table_build(const struct idg_policy *policy, const struct idg_p
 			     struct idg_endpoint_table *ret, struct idg_diags *diags)
 {
 	struct idg_endpoint_table table = { 0 };
-	struct placed *placed = NULL;
-	size_t n_placed = 0;
-	int r = 0;
+	struct table_builder b = { .policy = policy };
+	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	table.port_flags = calloc(IDG_PORT_COUNT, 1);
 	if (!table.port_flags)
 		return -ENOMEM;
-	/* Every (prefix, endpoint) pair the policy asks for. */
-	for (size_t i = 0; i < policy->n_endpoints && r == 0; i++) {
-		const struct idg_endpoint *e = &policy->endpoints[i];
-
-		if (!e->class_id || !e->n_ports || (!e->n_prefixes && !e->local && !e->loopback))
-			continue; /* watches nothing (yet) */
-		for (size_t k = 0; k < e->n_prefixes && r == 0; k++)
-			r = place(&placed, &n_placed, &e->prefixes[k], e);
-		for (size_t k = 0; (e->local || e->loopback) && k < ARRAY_SIZE(loopback_prefixes) && r == 0; k++)
-			r = place(&placed, &n_placed, &loopback_prefixes[k], e);
-		for (size_t k = 0; e->local && k < n_local && r == 0; k++)
-			r = place(&placed, &n_placed, &local[k], e);
-		for (size_t k = 0; k < e->n_ports; k++)
-			memset(table.port_flags + e->ports[k].lo, 1, (size_t)e->ports[k].hi - e->ports[k].lo + 1u);
-	}
-	/* One entry per distinct prefix, holding the rules of every prefix
-	 * that covers it: the narrowest first, so it wins on the same port. */
-	for (size_t i = 0; i < n_placed && r == 0; i++) {
-		struct idg_endpoint_entry entry = { 0 }, *grown;
-		bool seen = false;
-
-		for (size_t j = 0; j < table.count && !seen; j++)
-			seen = table.entries[j].key.prefixlen == placed[i].prefix.len &&
-			       !memcmp(table.entries[j].key.addr, placed[i].prefix.addr, 16);
-		if (seen)
-			continue;
-		entry.key.prefixlen = placed[i].prefix.len;
-		memcpy(entry.key.addr, placed[i].prefix.addr, 16);
-		for (int len = 128; len >= 0 && r == 0; len--)
-			for (size_t j = 0; j < n_placed && r == 0; j++) {
-				const struct idg_endpoint *e = placed[j].endpoint;
-
-				if (placed[j].prefix.len != len || !prefix_covers(&placed[j].prefix, &placed[i].prefix))
-					continue;
-				for (size_t k = 0; k < e->n_ports && r == 0; k++) {
-					char where[INET6_ADDRSTRLEN + 8];
-					bool dup = false;
-
-					for (size_t m = 0; m < entry.set.count && !dup; m++)
-						dup = entry.set.rules[m].endpoint_id == e->endpoint_id &&
-						      entry.set.rules[m].port_lo == e->ports[k].lo &&
-						      entry.set.rules[m].port_hi == e->ports[k].hi;
-					if (dup)
-						continue;
-					if (entry.set.count == IDG_ENDPOINT_RULES) {
-						idg_prefix_format(&placed[i].prefix, where, sizeof(where));
-						(void)idg_diag_add(diags, e->file, e->line, false,
-								   "more than %d port rules apply to %s; merge ports into ranges",
-								   IDG_ENDPOINT_RULES, where);
-						r = -E2BIG;
-						continue;
-					}
-					entry.set.rules[entry.set.count++] = (struct idg_endpoint_rule){
-						.port_lo = e->ports[k].lo,
-						.port_hi = e->ports[k].hi,
-						.class_id = e->class_id,
-						.endpoint_id = e->endpoint_id,
-					};
-				}
-			}
-		if (r < 0)
-			break;
-		if (table.count == IDG_MAX_ENDPOINT_PREFIXES) {
-			(void)idg_diag_add(diags, placed[i].endpoint->file, placed[i].endpoint->line, false,
-					   "more than %d addresses and prefixes in [Endpoint] sections: the kernel map holds %d",
-					   IDG_MAX_ENDPOINT_PREFIXES, IDG_MAX_ENDPOINT_PREFIXES);
-			r = -E2BIG;
-			break;
-		}
-		grown = idg_policy_grow(table.entries, table.count, sizeof(*grown));
-		if (!grown) {
-			r = -ENOMEM;
-			break;
-		}
-		table.entries = grown;
-		table.entries[table.count++] = entry;
-	}
-	free(placed);
+	r = set_port_flags(policy, table.port_flags);
+	if (r == 0)
+		r = place_all(&b, local, n_local);
+	if (r == 0)
+		r = group_prefixes(&b);
+	if (r == 0)
+		r = distinct_ports(&b);
+	if (r == 0)
+		r = fill_entries(&b, &table, diags);
+	builder_clear(&b);
 	if (r == -E2BIG) {
 		idg_endpoint_table_clear(&table);
 		return 0; /* reported in diags, where the caller looks */

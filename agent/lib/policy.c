@@ -10,15 +10,17 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
+#include <search.h>
 #include <sys/stat.h>
 
 #include "names.h"
 #include "policy_internal.h"
 #include "util.h"
 
-#define MAX_POLICY_FILE_BYTES (1 << 20)
 #define MAX_LINE (INI_MAX_LINE - 2) /* room for "\n\0" in inih's buffer */
+#define MATCH_KINDS (IDG_MATCH_SUBSYSTEM + 1)
 
 static const int default_class_mode[IDG_CLASS_COUNT] = {
 	[IDG_CLASS_SCANNER] = IDG_MODE_ENFORCE,
@@ -54,7 +56,74 @@ struct parser {
 	size_t section_index;          /* current [Endpoint] or [Broker] */
 	bool approvers_file;           /* from approvers.d: [Approver] only */
 	int oom;
+	/* An empty Device=, Match*=, Unit= or CGroup= only marks where it was
+	 * written; what it clears goes when the file ends (drop_cleared()), in
+	 * one pass however many lines clear. Entries of a list below its mark
+	 * are dropped. */
+	bool cleared;
+	size_t devices_cleared[IDG_CLASS_COUNT];
+	size_t matches_cleared[IDG_CLASS_COUNT][MATCH_KINDS];
+	size_t exempt_cleared[2];      /* [is_unit] */
 };
+
+/* ---- names to items ---------------------------------------------------------- */
+
+/* The tree holds entry->name; the item is found from it. */
+struct name_entry {
+	size_t item;
+	char name[];
+};
+
+static struct name_entry *name_entry_of(const void *name)
+{
+	return (struct name_entry *)((char *)name - offsetof(struct name_entry, name));
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+ssize_t idg_name_index_find(const struct idg_name_index *index, const char *name)
+{
+	void *const *node = tfind(name, &index->root, compare_names);
+
+	return node ? (ssize_t)name_entry_of(*node)->item : -ENOENT;
+}
+
+int idg_name_index_add(struct idg_name_index *index, const char *name, size_t item)
+{
+	size_t len = strlen(name);
+	struct name_entry *entry = malloc(sizeof(*entry) + len + 1);
+	void **node;
+
+	if (!entry)
+		return -ENOMEM;
+	entry->item = item;
+	memcpy(entry->name, name, len + 1);
+	node = tsearch(entry->name, &index->root, compare_names);
+	if (!node) {
+		free(entry);
+		return -ENOMEM;
+	}
+	if (*node != entry->name)
+		free(entry); /* there already: the first stays */
+	return 0;
+}
+
+static void free_name_entry(void *name)
+{
+	free(name_entry_of(name));
+}
+
+void idg_name_index_clear(struct idg_name_index *index)
+{
+	if (index->root)
+		tdestroy(index->root, free_name_entry);
+	index->root = NULL;
+}
+
+/* ---- the policy ------------------------------------------------------------------ */
 
 struct idg_policy *idg_policy_new(void)
 {
@@ -62,6 +131,11 @@ struct idg_policy *idg_policy_new(void)
 
 	if (!policy)
 		return NULL;
+	policy->index = calloc(1, sizeof(*policy->index));
+	if (!policy->index) {
+		free(policy);
+		return NULL;
+	}
 	policy->global_mode = IDG_MODE_ENFORCE;
 	memcpy(policy->class_mode, default_class_mode, sizeof(policy->class_mode));
 	policy->repeat_window_ms = 1000;
@@ -87,6 +161,11 @@ void idg_policy_free(struct idg_policy *policy)
 	free(policy->devices);
 	free(policy->exempt);
 	free(policy->files);
+	idg_name_index_clear(&policy->index->purposes);
+	idg_name_index_clear(&policy->index->approvers);
+	idg_name_index_clear(&policy->index->endpoints);
+	idg_name_index_clear(&policy->index->brokers);
+	free(policy->index);
 	free(policy);
 }
 
@@ -286,15 +365,8 @@ static int add_device(struct parser *p, const char *value)
 	int r;
 
 	if (!*value) {
-		size_t kept = 0;
-
-		for (size_t i = 0; i < policy->n_devices; i++) {
-			if (policy->devices[i].class_id == p->section_class)
-				free(policy->devices[i].node);
-			else
-				policy->devices[kept++] = policy->devices[i];
-		}
-		policy->n_devices = kept;
+		p->devices_cleared[p->section_class] = policy->n_devices;
+		p->cleared = true;
 		return 0;
 	}
 	r = idg_policy_parse_device(value, &dev, &err);
@@ -330,15 +402,8 @@ static int add_matches(struct parser *p, unsigned kind, const char *value)
 		return 0;
 	}
 	if (!*value) {
-		size_t kept = 0;
-
-		for (size_t i = 0; i < policy->n_matches; i++) {
-			if (policy->matches[i].class_id == p->section_class && policy->matches[i].kind == kind)
-				idg_match_rule_free(&policy->matches[i]);
-			else
-				policy->matches[kept++] = policy->matches[i];
-		}
-		policy->n_matches = kept;
+		p->matches_cleared[p->section_class][kind] = policy->n_matches;
+		p->cleared = true;
 		return 0;
 	}
 	for (const char *w = value; *w;) {
@@ -375,26 +440,72 @@ static int add_matches(struct parser *p, unsigned kind, const char *value)
 	return 0;
 }
 
+struct vid_pid_ref {
+	uint64_t product; /* vid and pid */
+	size_t rule;
+};
+
+static int compare_vid_pid(const void *a, const void *b)
+{
+	const struct vid_pid_ref *x = a, *y = b;
+
+	if (x->product != y->product)
+		return x->product < y->product ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Each MatchVidPid= rule in the class of another rule for the same product
+ * is reported once, naming the first such rule before it. Sorted by product
+ * rather than each rule compared with all before it: n log n. */
 void idg_policy_check_matches(const struct idg_policy *policy, struct idg_diags *diags)
 {
+	_cleanup_free_ struct vid_pid_ref *refs = calloc(policy->n_matches + 1, sizeof(*refs));
+	_cleanup_free_ size_t *clash = calloc(policy->n_matches + 1, sizeof(*clash));
+	size_t n = 0;
+
+	if (!refs || !clash) {
+		(void)idg_diag_add(diags, NULL, 0, false, "cannot check the MatchVidPid= lines: out of memory");
+		return;
+	}
 	for (size_t i = 0; i < policy->n_matches; i++) {
-		const struct idg_match_rule *a = &policy->matches[i];
+		const struct idg_match_rule *rule = &policy->matches[i];
 
-		if (a->kind != IDG_MATCH_VID_PID)
-			continue;
-		for (size_t j = 0; j < i; j++) {
-			const struct idg_match_rule *b = &policy->matches[j];
-			char text[64];
+		clash[i] = SIZE_MAX;
+		if (rule->kind == IDG_MATCH_VID_PID)
+			refs[n++] = (struct vid_pid_ref){ (uint64_t)(uint32_t)rule->vid << 32 | (uint32_t)rule->pid, i };
+	}
+	qsort(refs, n, sizeof(*refs), compare_vid_pid);
+	for (size_t start = 0, end; start < n; start = end) {
+		size_t first = refs[start].rule, other = SIZE_MAX;
+		uint8_t first_class = policy->matches[first].class_id;
 
-			if (b->kind != IDG_MATCH_VID_PID || b->class_id == a->class_id || b->vid != a->vid ||
-			    b->pid != a->pid)
-				continue;
-			idg_match_rule_format(a, text, sizeof(text));
-			(void)idg_diag_add(diags, a->file, a->line, false,
-					   "%s is also in [Class %s] (%s:%u); a product can be in one class only", text,
-					   idg_class_name(b->class_id), b->file, b->line);
-			break;
+		for (end = start; end < n && refs[end].product == refs[start].product; end++)
+			;
+		/* A rule in another class than the first clashes with the first;
+		 * one in its class, with the first rule in another class. */
+		for (size_t k = start; k < end; k++) {
+			size_t rule = refs[k].rule;
+
+			if (policy->matches[rule].class_id != first_class) {
+				clash[rule] = first;
+				if (other == SIZE_MAX)
+					other = rule;
+			} else if (other < rule) {
+				clash[rule] = other;
+			}
 		}
+	}
+	for (size_t i = 0; i < policy->n_matches; i++) {
+		const struct idg_match_rule *a = &policy->matches[i], *b;
+		char text[64];
+
+		if (clash[i] == SIZE_MAX)
+			continue;
+		b = &policy->matches[clash[i]];
+		idg_match_rule_format(a, text, sizeof(text));
+		(void)idg_diag_add(diags, a->file, a->line, false,
+				   "%s is also in [Class %s] (%s:%u); a product can be in one class only", text,
+				   idg_class_name(b->class_id), b->file, b->line);
 	}
 }
 
@@ -428,15 +539,8 @@ static int add_exempt(struct parser *p, bool is_unit, const char *value)
 	char *name;
 
 	if (!*value) {
-		size_t kept = 0;
-
-		for (size_t i = 0; i < policy->n_exempt; i++) {
-			if (policy->exempt[i].is_unit == is_unit)
-				free(policy->exempt[i].name);
-			else
-				policy->exempt[kept++] = policy->exempt[i];
-		}
-		policy->n_exempt = kept;
+		p->exempt_cleared[is_unit] = policy->n_exempt;
+		p->cleared = true;
 		return 0;
 	}
 	if (is_unit && !valid_unit_name(value)) {
@@ -703,6 +807,41 @@ static int intern_file(struct idg_policy *policy, const char *name, const char *
 	return 0;
 }
 
+/* Drops what the empty list lines of the file cleared (see struct parser). */
+static void drop_cleared(struct parser *p)
+{
+	struct idg_policy *policy = p->policy;
+	size_t kept = 0;
+
+	if (!p->cleared)
+		return;
+	for (size_t i = 0; i < policy->n_devices; i++) {
+		if (i < p->devices_cleared[policy->devices[i].class_id])
+			free(policy->devices[i].node);
+		else
+			policy->devices[kept++] = policy->devices[i];
+	}
+	policy->n_devices = kept;
+	kept = 0;
+	for (size_t i = 0; i < policy->n_matches; i++) {
+		struct idg_match_rule *rule = &policy->matches[i];
+
+		if (i < p->matches_cleared[rule->class_id][rule->kind])
+			idg_match_rule_free(rule);
+		else
+			policy->matches[kept++] = *rule;
+	}
+	policy->n_matches = kept;
+	kept = 0;
+	for (size_t i = 0; i < policy->n_exempt; i++) {
+		if (i < p->exempt_cleared[policy->exempt[i].is_unit])
+			free(policy->exempt[i].name);
+		else
+			policy->exempt[kept++] = policy->exempt[i];
+	}
+	policy->n_exempt = kept;
+}
+
 static int parse_text(struct idg_policy *policy, const char *name, const char *text, bool approvers_file,
 		      struct idg_diags *diags)
 {
@@ -713,6 +852,7 @@ static int parse_text(struct idg_policy *policy, const char *name, const char *t
 	if (r < 0)
 		return r;
 	r = ini_parse_stream(read_line, &p, handle_key, &p);
+	drop_cleared(&p);
 	if (r == -2 || p.oom)
 		return -ENOMEM;
 	return 0;
@@ -724,30 +864,135 @@ int idg_policy_parse_string(struct idg_policy *policy, const char *name, const c
 	return parse_text(policy, name, text, false, diags);
 }
 
-static int parse_file(struct idg_policy *policy, const char *path, bool approvers_file, struct idg_diags *diags)
+static const char *file_type(mode_t mode)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-
-	if (!f) {
-		int r = -errno;
-
-		(void)idg_diag_add(diags, path, 0, false, "cannot read: %s", strerror(-r));
-		return r;
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	default:
+		return "of an unknown type";
 	}
-	text = malloc(MAX_POLICY_FILE_BYTES + 1);
+}
+
+/* 0 for a regular file; 1 for /dev/null itself, which reads as empty: a
+ * symbolic link to it switches off the file of the same name in an
+ * earlier directory (idguard-policy(5)), and a node made with its numbers
+ * is refused like any other. Anything else is refused here, with -errno. */
+static int check_file_type(const char *path, const struct stat *st, struct idg_diags *diags)
+{
+	struct stat null;
+
+	if (S_ISREG(st->st_mode))
+		return 0;
+	if (S_ISCHR(st->st_mode) && stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode) &&
+	    st->st_dev == null.st_dev && st->st_ino == null.st_ino)
+		return 1;
+	(void)idg_diag_add(diags, path, 0, false, "is %s, not a regular file", file_type(st->st_mode));
+	return S_ISDIR(st->st_mode) ? -EISDIR : -EBADFD;
+}
+
+static int report_unreadable(const char *path, int r, struct idg_diags *diags)
+{
+	(void)idg_diag_add(diags, path, 0, false, "cannot read: %s", strerror(-r));
+	return r;
+}
+
+/* Reads path into *ret_text (NUL-terminated; *ret_len bytes before the NUL
+ * added). Only a regular file is opened: stat() first, so that no device
+ * is ever opened (opening some has effects), then O_NONBLOCK, so that a
+ * FIFO put in its place meanwhile cannot block the open, and the type
+ * checked again on what was opened. -EFBIG, not reported, past max_bytes;
+ * every other problem is reported. */
+static int read_file(const char *path, size_t max_bytes, char **ret_text, size_t *ret_len, struct idg_diags *diags)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	size_t len;
+	int r;
+
+	if (stat(path, &st) < 0)
+		return report_unreadable(path, -errno, diags);
+	r = check_file_type(path, &st, diags);
+	if (r == 0) {
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return report_unreadable(path, -errno, diags);
+		r = check_file_type(path, &st, diags);
+	}
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		*ret_text = strdup("");
+		*ret_len = 0;
+		return *ret_text ? 0 : -ENOMEM;
+	}
+	if ((uint64_t)st.st_size > max_bytes)
+		return -EFBIG;
+	f = fdopen(fd, "re");
+	if (!f)
+		return report_unreadable(path, -errno, diags);
+	fd = -1; /* f owns it now */
+	text = malloc(max_bytes + 1);
 	if (!text)
 		return -ENOMEM;
-	len = fread(text, 1, MAX_POLICY_FILE_BYTES + 1, f);
-	if (ferror(f) || len > MAX_POLICY_FILE_BYTES) {
-		(void)idg_diag_add(diags, path, 0, false, ferror(f) ? "read error" : "larger than %d bytes",
-				   MAX_POLICY_FILE_BYTES);
-		return ferror(f) ? -EIO : -EFBIG;
-	}
+	/* The file may have grown since fstat(): read one byte past the limit. */
+	len = fread(text, 1, max_bytes + 1, f);
+	if (ferror(f))
+		return report_unreadable(path, -EIO, diags);
+	if (len > max_bytes)
+		return -EFBIG;
 	text[len] = '\0';
-	if (strlen(text) != len) {
-		(void)idg_diag_add(diags, path, 0, false, "contains a NUL byte: not a text file");
+	*ret_text = TAKE_PTR(text);
+	*ret_len = len;
+	return 0;
+}
+
+/* 1 + the newlines before end. */
+static unsigned line_at(const char *text, const char *end)
+{
+	unsigned line = 1;
+
+	for (const char *c = text; c < end; c++)
+		line += *c == '\n';
+	return line;
+}
+
+/* budget: the bytes the files of one load may still add together (NULL: no
+ * such limit); what this file holds is taken from it. */
+static int parse_file(struct idg_policy *policy, const char *path, bool approvers_file, size_t *budget,
+		      struct idg_diags *diags)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t max_bytes = IDG_POLICY_MAX_FILE_BYTES, len;
+	const char *nul;
+	int r;
+
+	if (budget && *budget < max_bytes)
+		max_bytes = *budget;
+	r = read_file(path, max_bytes, &text, &len, diags);
+	if (r == -EFBIG && max_bytes < IDG_POLICY_MAX_FILE_BYTES)
+		(void)idg_diag_add(diags, path, 0, false, "the files read together would be larger than %d bytes",
+				   IDG_POLICY_MAX_TOTAL_BYTES);
+	else if (r == -EFBIG)
+		(void)idg_diag_add(diags, path, 0, false, "larger than %d bytes", IDG_POLICY_MAX_FILE_BYTES);
+	if (r < 0)
+		return r;
+	if (budget)
+		*budget -= len;
+	/* The parser stops at a NUL: what follows it would go unread. */
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		(void)idg_diag_add(diags, path, line_at(text, nul), false, "contains a NUL byte: not a text file");
 		return -EINVAL;
 	}
 	return parse_text(policy, path, text, approvers_file, diags);
@@ -755,7 +1000,7 @@ static int parse_file(struct idg_policy *policy, const char *path, bool approver
 
 int idg_policy_parse_file(struct idg_policy *policy, const char *path, struct idg_diags *diags)
 {
-	return parse_file(policy, path, false, diags);
+	return parse_file(policy, path, false, NULL, diags);
 }
 
 struct found_file {
@@ -780,7 +1025,7 @@ static int load_into(struct idg_policy *policy, const char *const *dirs, size_t 
 		     struct idg_diags *diags)
 {
 	_cleanup_free_ struct found_file *found = calloc(IDG_POLICY_MAX_FILES, sizeof(*found));
-	size_t n_found = 0;
+	size_t n_found = 0, budget = IDG_POLICY_MAX_TOTAL_BYTES;
 	int r;
 
 	if (!found)
@@ -818,7 +1063,7 @@ static int load_into(struct idg_policy *policy, const char *const *dirs, size_t 
 	}
 	qsort(found, n_found, sizeof(*found), compare_found);
 	for (size_t i = 0; i < n_found; i++) {
-		r = parse_file(policy, found[i].path, approvers_file, diags);
+		r = parse_file(policy, found[i].path, approvers_file, &budget, diags);
 		if (r == -ENOMEM)
 			return r;
 	}

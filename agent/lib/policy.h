@@ -25,6 +25,12 @@
 
 #define IDG_DEFAULT_POLICY_DIRS { IDG_PREFIX "/share/idguard/policy.d", IDG_SYSCONFDIR "/idguard/policy.d" }
 #define IDG_POLICY_MAX_FILES 256
+/* Only regular files are read (a symbolic link to /dev/null reads as
+ * empty), each at most IDG_POLICY_MAX_FILE_BYTES, and the files of one
+ * load (the policy directories, or the approvers directories) at most
+ * IDG_POLICY_MAX_TOTAL_BYTES together. */
+#define IDG_POLICY_MAX_FILE_BYTES (1 << 20)
+#define IDG_POLICY_MAX_TOTAL_BYTES (4 << 20)
 
 /* One Device= line. Either a node path or (dev_type, major, minors). */
 struct idg_policy_device {
@@ -84,6 +90,8 @@ struct idg_approver {
 	unsigned line;
 };
 
+struct idg_policy_index;
+
 struct idg_policy {
 	int global_mode;                    /* ceiling for every class */
 	int class_mode[IDG_CLASS_COUNT];    /* as written, before the ceiling */
@@ -107,6 +115,7 @@ struct idg_policy {
 	size_t n_approvers;
 	char **files;                       /* the files merged, in order */
 	size_t n_files;
+	struct idg_policy_index *index;     /* sections by id (policy_internal.h) */
 };
 
 #define IDG_DEFAULT_APPROVER_DIRS { IDG_SYSCONFDIR "/idguard/approvers.d" }
@@ -116,7 +125,8 @@ struct idg_policy *idg_policy_new(void);
 void idg_policy_free(struct idg_policy *policy);
 
 /* Reads one file into policy. Problems go to diags with file:line; returns
- * -errno only when the file cannot be read or memory runs out. */
+ * -errno only when the file cannot be read (also when it is no regular
+ * file, is too large or holds a NUL byte) or memory runs out. */
 int idg_policy_parse_file(struct idg_policy *policy, const char *path, struct idg_diags *diags);
 
 /* Parses text as if it were the file named `name` (tests, fuzzing). */

@@ -6,6 +6,8 @@
 #ifndef IDG_POLICY_INTERNAL_H
 #define IDG_POLICY_INTERNAL_H
 
+#include <sys/types.h>
+
 #include "diag.h"
 #include "policy.h"
 
@@ -17,6 +19,25 @@ bool idg_policy_valid_id(const char *id);
 /* Appending to an array of count items: doubles the allocation when count
  * is a power of two (amortised O(1)). Returns the array to use, or NULL. */
 void *idg_policy_grow(void *array, size_t count, size_t item_size);
+
+/* Names (section ids, broker paths, key ids) mapped to the index of their
+ * item, so that finding a section costs O(log n) and a policy of many
+ * sections parses in time n log n, not n^2. A tree (tsearch), not a hash:
+ * no file can make names collide. */
+struct idg_name_index {
+	void *root;
+};
+
+/* The item named name, or -ENOENT. */
+ssize_t idg_name_index_find(const struct idg_name_index *index, const char *name);
+/* Adds name (not in index yet) as item. 0 or -ENOMEM. */
+int idg_name_index_add(struct idg_name_index *index, const char *name, size_t item);
+void idg_name_index_clear(struct idg_name_index *index);
+
+/* The sections of struct idg_policy by id, kept as they are added. */
+struct idg_policy_index {
+	struct idg_name_index purposes, approvers, endpoints, brokers;
+};
 
 /* Where a key was written, for diagnostics. */
 struct idg_parse_site {

@@ -93,20 +93,23 @@ int idg_purpose_section(struct idg_policy *policy, const char *id, const struct 
 			struct idg_purpose **ret)
 {
 	struct idg_purpose *purposes;
+	ssize_t found;
 
 	if (!idg_policy_valid_id(id)) {
 		report(site, "'%s' is not a purpose id (letters, digits, '.', '_', '-'; at most %d)", id, IDG_NAME_MAX - 1);
 		return 1;
 	}
-	for (size_t i = 0; i < policy->n_purposes; i++)
-		if (streq(policy->purposes[i].id, id)) {
-			*ret = &policy->purposes[i]; /* a later file adds to or overrides it */
-			return 0;
-		}
+	found = idg_name_index_find(&policy->index->purposes, id);
+	if (found >= 0) {
+		*ret = &policy->purposes[found]; /* a later file adds to or overrides it */
+		return 0;
+	}
 	purposes = idg_policy_grow(policy->purposes, policy->n_purposes, sizeof(*purposes));
 	if (!purposes)
 		return -ENOMEM;
 	policy->purposes = purposes;
+	if (idg_name_index_add(&policy->index->purposes, id, policy->n_purposes) < 0)
+		return -ENOMEM;
 	*ret = &policy->purposes[policy->n_purposes++];
 	memset(*ret, 0, sizeof(**ret));
 	strcpy((*ret)->id, id);
@@ -119,20 +122,23 @@ int idg_approver_section(struct idg_policy *policy, const char *id, const struct
 			 struct idg_approver **ret)
 {
 	struct idg_approver *approvers;
+	ssize_t found;
 
 	if (!idg_policy_valid_id(id)) {
 		report(site, "'%s' is not an approver id (letters, digits, '.', '_', '-'; at most %d)", id, IDG_NAME_MAX - 1);
 		return 1;
 	}
-	for (size_t i = 0; i < policy->n_approvers; i++)
-		if (streq(policy->approvers[i].id, id)) {
-			*ret = &policy->approvers[i];
-			return 0;
-		}
+	found = idg_name_index_find(&policy->index->approvers, id);
+	if (found >= 0) {
+		*ret = &policy->approvers[found];
+		return 0;
+	}
 	approvers = idg_policy_grow(policy->approvers, policy->n_approvers, sizeof(*approvers));
 	if (!approvers)
 		return -ENOMEM;
 	policy->approvers = approvers;
+	if (idg_name_index_add(&policy->index->approvers, id, policy->n_approvers) < 0)
+		return -ENOMEM;
 	*ret = &policy->approvers[policy->n_approvers++];
 	memset(*ret, 0, sizeof(**ret));
 	strcpy((*ret)->id, id);
@@ -228,18 +234,16 @@ void idg_purposes_free(struct idg_policy *policy)
 
 const struct idg_purpose *idg_policy_purpose(const struct idg_policy *policy, const char *id)
 {
-	for (size_t i = 0; i < policy->n_purposes; i++)
-		if (streq(policy->purposes[i].id, id))
-			return &policy->purposes[i];
-	return NULL;
+	ssize_t found = idg_name_index_find(&policy->index->purposes, id);
+
+	return found >= 0 ? &policy->purposes[found] : NULL;
 }
 
 const struct idg_approver *idg_policy_approver(const struct idg_policy *policy, const char *id)
 {
-	for (size_t i = 0; i < policy->n_approvers; i++)
-		if (streq(policy->approvers[i].id, id))
-			return &policy->approvers[i];
-	return NULL;
+	ssize_t found = idg_name_index_find(&policy->index->approvers, id);
+
+	return found >= 0 ? &policy->approvers[found] : NULL;
 }
 
 const struct idg_approver *idg_policy_approver_by_key_id(const struct idg_policy *policy, const char *key_id)
@@ -285,8 +289,33 @@ void idg_policy_check_purposes(const struct idg_policy *policy, struct idg_diags
 	}
 }
 
+/* An approver with the key of an earlier one is reported once, naming the
+ * first: keys holds the keys of those before i, so that no approver is
+ * compared with all before it. */
+static void check_key_unique(const struct idg_policy *policy, size_t i, struct idg_name_index *keys,
+			     struct idg_diags *diags)
+{
+	const struct idg_approver *a = &policy->approvers[i], *first;
+	ssize_t found;
+
+	if (!a->has_key)
+		return;
+	found = idg_name_index_find(keys, a->key_id);
+	if (found < 0) {
+		if (idg_name_index_add(keys, a->key_id, i) < 0)
+			(void)idg_diag_add(diags, a->file, a->line, false,
+					   "cannot check that approver %s has a key of its own: out of memory", a->id);
+		return;
+	}
+	first = &policy->approvers[found];
+	(void)idg_diag_add(diags, a->file, a->line, false, "approver %s has the same key as %s (%s:%u)", a->id, first->id,
+			   first->file, first->line);
+}
+
 void idg_policy_check_approvers(const struct idg_policy *policy, struct idg_diags *diags)
 {
+	struct idg_name_index keys = { 0 };
+
 	for (size_t i = 0; i < policy->n_purposes; i++) {
 		const struct idg_purpose *p = &policy->purposes[i];
 
@@ -306,15 +335,12 @@ void idg_policy_check_approvers(const struct idg_policy *policy, struct idg_diag
 		if (!a->n_purposes)
 			(void)idg_diag_add(diags, a->file, a->line, false,
 					   "approver %s may approve nothing: add Purposes= (ids, or * for any)", a->id);
-		for (size_t j = 0; j < i; j++)
-			if (a->has_key && policy->approvers[j].has_key && streq(a->key_id, policy->approvers[j].key_id))
-				(void)idg_diag_add(diags, a->file, a->line, false, "approver %s has the same key as %s (%s:%u)",
-						   a->id, policy->approvers[j].id, policy->approvers[j].file,
-						   policy->approvers[j].line);
+		check_key_unique(policy, i, &keys, diags);
 		for (size_t k = 0; k < a->n_purposes; k++)
 			if (!streq(a->purposes[k], "*") && !idg_policy_purpose(policy, a->purposes[k]))
 				(void)idg_diag_add(diags, a->file, a->line, true,
 						   "approver %s may approve purpose %s, which the policy does not define",
 						   a->id, a->purposes[k]);
 	}
+	idg_name_index_clear(&keys);
 }

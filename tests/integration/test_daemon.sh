@@ -95,6 +95,29 @@ t_invalid_policy_on_reload_keeps_the_old_policy() {
 	assert_eq "$(ctl devices --json | jq '.entries | length')" 3 "watched entries kept"
 }
 
+# Issue 13: a FIFO named *.conf in a policy directory hung `idguardctl policy
+# check`, and on a reload the daemon, for good (open() waited for a writer).
+# Only regular files are read; the FIFO is refused, naming it, at once.
+t_policy_fifo_refused_without_hanging() {
+	local out status
+	start_daemon
+	mkfifo "$T/policy/x.conf"
+	out=$(timeout 10 "$IDGUARDCTL" policy check --policy-dir "$T/policy" --approvers-dir "$T/approvers" 2>&1) &&
+		status=0 || status=$?
+	assert_eq "$status" 1 "idguardctl policy check exit status (124: it hung)"
+	assert_match "$out" "$T/policy/x.conf: error: is a FIFO, not a regular file" "policy check message"
+	out=$(timeout 10 "$IDGUARDCTL" --socket "$SOCK" reload 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "idguardctl reload exit status (124: it hung)"
+	assert_match "$out" "$T/policy/x.conf: error: is a FIFO, not a regular file" "idguardctl reload message"
+	wait_until 10 sh -c "journalctl --no-pager -o json --directory='$JOURNAL_DIR' MESSAGE_ID=$MSG_POLICY_REJECTED _PID=$DPID | grep -q ." ||
+		fail "no policy-rejected record after the reload"
+	assert_match "$(journal MESSAGE_ID=$MSG_POLICY_REJECTED _PID="$DPID" | jq -r .MESSAGE)" \
+		"the previous policy stays in force\\): .*x.conf: error: is a FIFO" "policy-rejected record"
+	timeout 10 "$IDGUARDCTL" --socket "$SOCK" status --json >/dev/null || fail "idguardd no longer answers"
+	assert_eq "$(ctl devices --json | jq '.entries | length')" 3 "watched entries kept"
+	assert_eq "$(as_user $NOBODY "$TRY_OPEN" "$T/cam")" "EPERM 1" "the previous policy still refuses"
+}
+
 t_reload_applies_a_new_policy_exactly() {
 	local out
 	start_daemon
