@@ -1171,6 +1171,31 @@ static void test_many_incomplete_endpoints_refused(void **state)
 	free(text);
 }
 
+/* A file of garbage is refused with the first 100 errors and a count of
+ * the rest: printing (and recording) 400,000 lines would stall the daemon. */
+static void test_diagnostics_capped_totals_exact(void **state)
+{
+	size_t lines = 400, len = lines * strlen("garbage\n") + 1;
+	char *text = malloc(len);
+	struct idg_policy *policy = idg_policy_new();
+	struct idg_diags diags = { 0 };
+
+	(void)state;
+	assert_non_null(text);
+	text[0] = '\0';
+	for (size_t i = 0; i < lines; i++)
+		strcat(text, "garbage\n");
+	(void)idg_policy_parse_string(policy, "garbage.conf", text, &diags);
+	assert_int_equal(diags.count, 101);
+	assert_int_equal(idg_diags_error_total(&diags), 400);
+	assert_int_equal(idg_diags_warning_total(&diags), 0);
+	assert_int_equal(diags.items[99].line, 100);
+	assert_string_equal(diags.items[100].message, "300 more errors not shown");
+	idg_diags_clear(&diags);
+	idg_policy_free(policy);
+	free(text);
+}
+
 /* A broker with the path of an earlier one is one error, naming the first:
  * each used to be reported against every broker before it (90 brokers gave
  * 4,005 errors; 10,000 gave 50 million, in 9 GB). */
@@ -1340,6 +1365,7 @@ int main(void)
 		cmocka_unit_test(test_many_endpoints_on_one_address_refused),
 		cmocka_unit_test(test_many_incomplete_endpoints_refused),
 		cmocka_unit_test(test_many_brokers_one_path),
+		cmocka_unit_test(test_diagnostics_capped_totals_exact),
 		cmocka_unit_test(test_vid_pid_in_two_classes),
 		cmocka_unit_test(test_many_clearing_lines),
 		cmocka_unit_test(test_format_ini),
