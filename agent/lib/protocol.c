@@ -212,10 +212,22 @@ static char *withheld_copy(const char *text)
 	return copy;
 }
 
+/* An integer whose digits look like an ID number: it cannot be rewritten
+ * in place, the caller puts the string "[withheld]" where it was. */
+static bool is_id_number_integer(struct json_object *value)
+{
+	char digits[32];
+
+	if (!json_object_is_type(value, json_type_int))
+		return false;
+	(void)snprintf(digits, sizeof(digits), "%s", json_object_to_json_string(value));
+	return idg_contains_id_number(digits);
+}
+
 size_t idg_reply_withhold(struct json_object *reply)
 {
 	size_t count = 0;
-	char *copy, number[32];
+	char *copy;
 
 	switch (json_object_get_type(reply)) {
 	case json_type_string:
@@ -230,13 +242,10 @@ size_t idg_reply_withhold(struct json_object *reply)
 		for (size_t i = 0; i < json_object_array_length(reply); i++) {
 			struct json_object *item = json_object_array_get_idx(reply, i);
 
-			(void)snprintf(number, sizeof(number), "%s", json_object_to_json_string(item));
-			if (json_object_is_type(item, json_type_int) && idg_contains_id_number(number)) {
-				(void)json_object_array_put_idx(reply, i, json_object_new_string(IDG_WITHHELD));
-				count++;
-			} else {
+			if (!is_id_number_integer(item))
 				count += idg_reply_withhold(item);
-			}
+			else if (json_object_array_put_idx(reply, i, json_object_new_string(IDG_WITHHELD)) == 0)
+				count++;
 		}
 		break;
 	case json_type_object: {
@@ -245,13 +254,10 @@ size_t idg_reply_withhold(struct json_object *reply)
 		struct json_object *renamed = NULL;
 
 		json_object_object_foreach(reply, key, value) {
-			(void)snprintf(number, sizeof(number), "%s", json_object_to_json_string(value));
-			if (json_object_is_type(value, json_type_int) && idg_contains_id_number(number)) {
-				(void)json_object_object_add(reply, key, json_object_new_string(IDG_WITHHELD));
-				count++;
-			} else {
+			if (!is_id_number_integer(value))
 				count += idg_reply_withhold(value);
-			}
+			else if (json_object_object_add(reply, key, json_object_new_string(IDG_WITHHELD)) == 0)
+				count++;
 			if (idg_contains_id_number(key)) {
 				if (!renamed)
 					renamed = json_object_new_array();
