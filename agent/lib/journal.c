@@ -30,6 +30,7 @@ void idg_record_add(struct idg_record *rec, const char *field, const char *fmt, 
 {
 	size_t room = sizeof(rec->buf) - rec->used, start = rec->used;
 	char *dst = rec->buf + rec->used, *nl;
+	bool cut = false;
 	va_list ap;
 	int n, k;
 
@@ -50,7 +51,7 @@ void idg_record_add(struct idg_record *rec, const char *field, const char *fmt, 
 		return;
 	}
 	if ((size_t)n >= room - (size_t)k) {
-		rec->truncated = true;
+		rec->truncated = cut = true;
 		n = (int)(room - (size_t)k - 1);
 	}
 	/* One field, one line: a newline in a value (a comm, a path) would
@@ -60,8 +61,9 @@ void idg_record_add(struct idg_record *rec, const char *field, const char *fmt, 
 		n = (int)(nl - (dst + k));
 	dst[k + n] = '\0';
 	/* A value cut short may end in part of a number the whole of which
-	 * would have been withheld: no digits at a cut. */
-	if (rec->truncated)
+	 * would have been withheld: no digits at a cut (of this value only:
+	 * the record's flag stays set for the fields after it). */
+	if (cut)
 		while (n > 0 && ((dst[k + n - 1] >= '0' && dst[k + n - 1] <= '9') || (unsigned char)dst[k + n - 1] >= 0x80))
 			dst[k + --n] = '\0';
 	if (idg_withhold(dst + k)) {
