@@ -369,25 +369,26 @@ static void on_client_ready(struct io_watch *watch, uint32_t events)
 	(void)client_turn(c);
 }
 
+/* A request waits in our buffer that its last turn left unanswered, and
+ * nothing holds it back: no socket event will come for it. */
+static bool left_waiting(const struct client *c)
+{
+	return c && !c->close_after_write && out_pending(c) < OUT_HIGH_WATER && has_complete_line(c);
+}
+
 bool control_pending(const struct control *ctl)
 {
-	for (int i = 0; ctl && i < MAX_CLIENTS; i++) {
-		const struct client *c = ctl->clients[i];
-
-		if (c && !c->close_after_write && out_pending(c) < OUT_HIGH_WATER && has_complete_line(c))
+	for (int i = 0; ctl && i < MAX_CLIENTS; i++)
+		if (left_waiting(ctl->clients[i]))
 			return true;
-	}
 	return false;
 }
 
 void control_resume(struct control *ctl)
 {
-	for (int i = 0; ctl && i < MAX_CLIENTS; i++) {
-		struct client *c = ctl->clients[i];
-
-		if (c && !c->close_after_write && out_pending(c) < OUT_HIGH_WATER && has_complete_line(c))
-			(void)client_turn(c);
-	}
+	for (int i = 0; ctl && i < MAX_CLIENTS; i++)
+		if (left_waiting(ctl->clients[i]))
+			(void)client_turn(ctl->clients[i]);
 }
 
 /* A free slot for a client of this uid, or -1 when it must be turned away. */

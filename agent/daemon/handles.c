@@ -23,6 +23,7 @@
 
 #include "describe.h"
 #include "names.h"
+#include "process.h"
 
 /* Classes a live grant on (scope, subject) still covers. */
 static uint32_t classes_covered(struct daemon *d, uint32_t scope, uint32_t subject, uint64_t now)
@@ -92,21 +93,11 @@ static bool path_within(const char *dir, const char *base)
  * gated: ending one too many is safer than leaving a descriptor open. */
 static bool process_gated(struct daemon *d, int pid)
 {
-	char path[64], line[4096], dir[sizeof(d->cgroup_root) + sizeof(line)];
-	bool found = false;
-	FILE *f;
+	char cgroup[4096], dir[sizeof(d->cgroup_root) + sizeof(cgroup)];
 
-	(void)snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (idg_process_cgroup(pid, cgroup, sizeof(cgroup)) < 0)
 		return true;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, "0::", 3);
-	(void)fclose(f);
-	if (!found)
-		return true;
-	line[strcspn(line, "\n")] = '\0';
-	(void)snprintf(dir, sizeof(dir), "%s%s", d->cgroup_root, line + 3);
+	(void)snprintf(dir, sizeof(dir), "%s%s", d->cgroup_root, cgroup);
 	if (!path_within(dir, d->cgroup_path))
 		return false;
 	for (size_t i = 0; i < d->exempt.count; i++)
@@ -143,24 +134,6 @@ static uint32_t enforced_classes(const struct daemon *d)
 		if (idg_policy_effective_mode(d->policy, c) == IDG_MODE_ENFORCE)
 			mask |= 1u << c;
 	return mask;
-}
-
-static void read_comm(int pid, char *buf, size_t size)
-{
-	char path[64];
-	FILE *f;
-
-	(void)snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	buf[0] = '\0';
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(buf, (int)size, f))
-			buf[strcspn(buf, "\n")] = '\0';
-		(void)fclose(f);
-	}
-	for (char *c = buf; *c; c++)
-		if ((unsigned char)*c < 0x20)
-			*c = '?';
 }
 
 /* The first watched device of an ended class that pid holds open. */
@@ -336,10 +309,10 @@ void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *gran
 			continue;
 		h.pid = (int)pid;
 		h.uid = (unsigned)uid;
-		read_comm(h.pid, h.comm, sizeof(h.comm));
+		idg_process_comm(h.pid, h.comm, sizeof(h.comm));
 		idg_user_name((uid_t)uid, h.user, sizeof(h.user));
 		if (!h.own && (h.inherited_from = inherited_from(grant, h.pid)))
-			read_comm(h.inherited_from, h.parent_comm, sizeof(h.parent_comm));
+			idg_process_comm(h.inherited_from, h.parent_comm, sizeof(h.parent_comm));
 		if (d->policy->on_grant_end == IDG_GRANT_END_TERMINATE) {
 			if (kill((pid_t)pid, SIGKILL) == 0)
 				terminated = true;

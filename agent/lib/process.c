@@ -74,29 +74,52 @@ static void read_cmdline(int pid, char *buf, size_t size)
 	printable(buf);
 }
 
-/* The innermost unit in the cgroup v2 path: "…/foo.service/…" or a scope. */
-static void read_unit(int pid, char *buf, size_t size)
+void idg_process_comm(int pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	n = read_small_file(path, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	printable(buf);
+}
+
+int idg_process_cgroup(int pid, char *buf, size_t size)
 {
 	char path[64], line[4096];
+	int r = -ENOENT;
 	FILE *f;
 
-	buf[0] = '\0';
 	(void)snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
+		return -ENOENT;
+	while (r == -ENOENT && fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "0::", 3))
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		for (char *part = strtok(line + 3, "/"); part; part = strtok(NULL, "/")) {
-			size_t len = strlen(part);
-
-			if ((len > 8 && streq(part + len - 8, ".service")) || (len > 6 && streq(part + len - 6, ".scope")))
-				(void)snprintf(buf, size, "%s", part);
-		}
+		r = snprintf(buf, size, "%s", line + 3) < (int)size ? 0 : -E2BIG;
 	}
 	(void)fclose(f);
+	return r;
+}
+
+/* The innermost unit in the cgroup v2 path: "…/foo.service/…" or a scope. */
+static void read_unit(int pid, char *buf, size_t size)
+{
+	char cgroup[4096];
+
+	buf[0] = '\0';
+	if (idg_process_cgroup(pid, cgroup, sizeof(cgroup)) < 0)
+		return;
+	for (char *part = strtok(cgroup, "/"); part; part = strtok(NULL, "/")) {
+		size_t len = strlen(part);
+
+		if ((len > 8 && streq(part + len - 8, ".service")) || (len > 6 && streq(part + len - 6, ".scope")))
+			(void)snprintf(buf, size, "%s", part);
+	}
 	printable(buf);
 }
 
@@ -106,13 +129,8 @@ int idg_process_read(int pid, const char *comm, struct idg_process_info *ret)
 	ssize_t n;
 
 	ret->exe[0] = ret->cmdline[0] = ret->unit[0] = '\0';
-	(void)snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	n = read_small_file(path, current, sizeof(current) - 1);
-	if (n <= 0)
-		return -ESRCH;
-	current[n] = '\0';
-	current[strcspn(current, "\n")] = '\0';
-	if (comm && strncmp(current, comm, 15))
+	idg_process_comm(pid, current, sizeof(current));
+	if (!current[0] || (comm && strncmp(current, comm, 15)))
 		return -ESRCH;
 	(void)snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	n = readlink(path, ret->exe, sizeof(ret->exe) - 1);

@@ -10,11 +10,21 @@
 #ifndef IDG_PROCESS_H
 #define IDG_PROCESS_H
 
+#include <stddef.h>
+
 struct idg_process_info {
 	char exe[512];      /* the program's path ("" when unreadable) */
 	char cmdline[1024]; /* arguments joined by spaces, cut with "…" */
 	char unit[256];     /* the innermost .service or .scope, or "" */
 };
+
+/* The process's name (/proc/PID/comm), control characters shown as '?';
+ * "" when it is gone. */
+void idg_process_comm(int pid, char *buf, size_t size);
+
+/* Its cgroup v2 path below the mount ("/system.slice/cups.service"): 0, or
+ * -ENOENT when it is gone or has no cgroup v2 line, -E2BIG when too long. */
+int idg_process_cgroup(int pid, char *buf, size_t size);
 
 /* Reads pid's details if it is still the program named comm (a pid now
  * used by another program is not described): 0, or -ESRCH when the
