@@ -229,6 +229,18 @@ int ctl_policy(const struct ctl *ctl_in, int argc, char **argv)
 		json_object_object_add(obj, "global_mode", json_object_new_string(idg_mode_name((unsigned)policy->global_mode)));
 		json_object_object_add(obj, "repeat_window_ms", json_object_new_int64((int64_t)policy->repeat_window_ms));
 		json_object_object_add(obj, "stats_interval_sec", json_object_new_int64(policy->stats_interval_sec));
+		{
+			struct json_object *notify = json_object_new_object();
+
+			json_object_object_add(notify, "warn_before_sec",
+					       json_object_new_int64(policy->notify_warn_before_sec));
+			if (policy->notify_advice)
+				json_object_object_add(notify, "advice", json_object_new_string(policy->notify_advice));
+			if (policy->notify_advice_zh)
+				json_object_object_add(notify, "advice_zh_CN",
+						       json_object_new_string(policy->notify_advice_zh));
+			json_object_object_add(obj, "notify", notify);
+		}
 		for (unsigned k = 1; k < IDG_CLASS_COUNT; k++) {
 			struct json_object *cls;
 

@@ -331,6 +331,7 @@ static struct json_object *do_grant_add(struct daemon *d, const struct ucred *cr
 		return idg_reply_error("kernel-error", message);
 	}
 	send_grant_record(d, IDG_MSG_GRANT_ADDED, &g, cred, "added");
+	daemon_notice_granted(d, &g);
 	reply = idg_reply_ok();
 	json_object_object_add(reply, "grant", daemon_grant_to_json(&g));
 	return reply;
@@ -391,6 +392,8 @@ static const struct {
 	{ "token-redeem", false, daemon_token_redeem },
 	{ "token-list", false, daemon_token_list },
 	{ "token-revoke", false, daemon_token_revoke },
+	/* "watch" turns the connection into a stream: control.c answers it. */
+	{ "notices", false, daemon_notices_list },
 };
 
 struct json_object *daemon_handle_request(struct daemon *d, const struct ucred *cred, struct json_object *request)

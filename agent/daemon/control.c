@@ -60,6 +60,7 @@ struct client {
 	uint64_t deadline_ns;     /* for the request being read, or idleness */
 	uint64_t last_taken_ns;   /* when the client last took reply bytes */
 	bool close_after_write;
+	bool watching;            /* receives its user's notices (notices.c) */
 };
 
 /* Who had a connection closed, and when that was last recorded. */
@@ -270,7 +271,14 @@ static bool handle_line(struct client *c, const char *line, size_t len)
 
 	if (idg_request_parse(line, len, &request, &err) < 0)
 		return client_reply(c, idg_reply_error("invalid-request", err.message));
-	reply = daemon_handle_request(c->control->daemon, &c->cred, request);
+	/* The one command that changes the connection: from now on it also
+	 * carries this user's notices, and waiting on it is not idleness. */
+	if (streq(idg_request_command(request), "watch")) {
+		c->watching = true;
+		reply = daemon_notices_watch_reply(c->control->daemon, &c->cred);
+	} else {
+		reply = daemon_handle_request(c->control->daemon, &c->cred, request);
+	}
 	json_object_put(request);
 	return client_reply(c, reply);
 }
@@ -474,12 +482,24 @@ void control_sweep(struct control *ctl)
 							"it took none of its replies for 10 seconds");
 			continue;
 		}
-		if (now < c->deadline_ns)
+		if (now < c->deadline_ns || (c->watching && !c->in_used))
 			continue;
 		if (c->in_used && !c->close_after_write)
 			client_refuse(c, "timeout", "request not finished within 5 seconds; the connection is closed");
 		else
 			client_free(c);
+	}
+}
+
+void control_push(struct control *ctl, uid_t uid, struct json_object *notice)
+{
+	for (int i = 0; ctl && i < MAX_CLIENTS; i++) {
+		struct client *c = ctl->clients[i];
+
+		/* The caps apply: a watcher that does not read is closed like
+		 * any other connection, and reconnects. */
+		if (c && c->watching && !c->close_after_write && c->cred.uid == uid)
+			(void)client_reply(c, json_object_get(notice));
 	}
 }
 

@@ -203,6 +203,7 @@ static void on_timer(struct io_watch *watch, uint32_t events)
 		log_warning("flushing repeat counts failed: %s", strerror(errno));
 	(void)idg_gate_events_consume(d->gate);
 	daemon_grants_expire(d);
+	daemon_notices_upkeep(d);
 	if (now >= d->next_stats_ns) {
 		daemon_report_counters(d, false);
 		daemon_update_status(d);
@@ -290,6 +291,9 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	r = idg_grants_open(d->db, &d->grants, err);
 	if (r < 0)
 		return r;
+	r = daemon_notices_open(d);
+	if (r < 0)
+		return idg_error_set(err, r, "out of memory");
 
 	gate_opts = (struct idg_gate_options){
 		.bpffs_dir = d->opts.bpffs_dir,
@@ -384,6 +388,8 @@ static void teardown(struct daemon *d)
 	if (d->lock_fd >= 0)
 		(void)close(d->lock_fd);
 	control_close(d->control);
+	d->control = NULL;
+	daemon_notices_close(d);
 	daemon_devices_close(d);
 	idg_gate_close(d->gate);
 	idg_grants_free(d->grants);

@@ -42,6 +42,7 @@ struct daemon_options {
 };
 
 struct control;
+struct notices;
 
 /* What the network maps hold, and this host's addresses it was built with
  * (Address=local): kept together, so a rolled-back reload keeps both. */
@@ -82,6 +83,7 @@ struct daemon {
 	sqlite3 *db;
 	struct idg_grants *grants;
 	struct control *control;
+	struct notices *notices;        /* what clerks are told (notices.c) */
 
 	int lock_fd;              /* flock on the bpffs dir, see idg_gate_lock() */
 	int epoll_fd;
@@ -189,7 +191,26 @@ void daemon_upkeep(struct daemon *d);
 /* print.c: the CUPS backend's question, for one job (root only). */
 struct json_object *daemon_print_check(struct daemon *d, const struct ucred *cred, struct json_object *request);
 
+/* notices.c: what the clerk is told (idguard-notify(1), `idguardctl why`):
+ * notices made from refusal records (daemon_send passes every record to
+ * daemon_notices_record), from grants granted, about to end (upkeep, once
+ * a second) and ended; each goes to its user's watching connections only,
+ * and the newest few per user are kept. Around daemon_end_open_handles,
+ * ending_begin/ended gather the programs ended with the grant. */
+int daemon_notices_open(struct daemon *d);
+void daemon_notices_close(struct daemon *d);
+void daemon_notices_record(struct daemon *d, const struct idg_record *rec);
+void daemon_notice_granted(struct daemon *d, const struct idg_grant_info *g);
+void daemon_notice_ending_begin(struct daemon *d, const struct idg_grant_info *g);
+void daemon_notice_ended(struct daemon *d, const struct idg_grant_info *g);
+void daemon_notices_upkeep(struct daemon *d);
+/* The first line of a `watch` connection; the `notices` command. */
+struct json_object *daemon_notices_watch_reply(struct daemon *d, const struct ucred *cred);
+struct json_object *daemon_notices_list(struct daemon *d, const struct ucred *cred, struct json_object *request);
+
 /* control.c */
+/* Sends a notice to every watching connection of uid (and no other). */
+void control_push(struct control *c, uid_t uid, struct json_object *notice);
 /* -EADDRINUSE (with a message) when another daemon listens on path. */
 int control_check_free(const char *path, struct idg_error *err);
 int control_open(struct daemon *d, const char *path, struct control **ret, struct idg_error *err);

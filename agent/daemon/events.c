@@ -25,6 +25,7 @@ void daemon_send(struct daemon *d, const struct idg_record *rec)
 {
 	if (idg_journal_send(rec) < 0)
 		d->journal_failures++;
+	daemon_notices_record(d, rec);
 }
 
 void daemon_on_event(const struct idg_event *ev, void *userdata)

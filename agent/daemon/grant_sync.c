@@ -95,7 +95,9 @@ static void on_expired(const struct idg_grant_info *g, void *data)
 	if (r < 0)
 		log_warning("cannot update the kernel after grant %llu expired: %s", (unsigned long long)g->id,
 			    strerror(-r));
+	daemon_notice_ending_begin(d, g);
 	daemon_end_open_handles(d, g);
+	daemon_notice_ended(d, g);
 }
 
 int daemon_grant_end(struct daemon *d, uint64_t id, const char *reason, struct idg_grant_info *ret)
@@ -105,7 +107,9 @@ int daemon_grant_end(struct daemon *d, uint64_t id, const char *reason, struct i
 	if (r < 0)
 		return r;
 	r = daemon_grants_sync_subject(d, ret->scope, ret->subject);
+	daemon_notice_ending_begin(d, ret);
 	daemon_end_open_handles(d, ret);
+	daemon_notice_ended(d, ret);
 	return r;
 }
 

@@ -185,6 +185,7 @@ struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cr
 		return idg_reply_error("state-error", message);
 	}
 	send_redeemed(d, cred, &g, claims.rid);
+	daemon_notice_granted(d, &g);
 	reply = idg_reply_ok();
 	json_object_object_add(reply, "grant", daemon_grant_to_json(&g));
 	return reply;

@@ -37,6 +37,7 @@ enum section_kind {
 	SECTION_GLOBAL,
 	SECTION_CLASS,
 	SECTION_EXEMPT,
+	SECTION_NOTIFY,
 	SECTION_PURPOSE,
 	SECTION_APPROVER,
 	SECTION_ENDPOINT,
@@ -140,6 +141,7 @@ struct idg_policy *idg_policy_new(void)
 	memcpy(policy->class_mode, default_class_mode, sizeof(policy->class_mode));
 	policy->repeat_window_ms = 1000;
 	policy->stats_interval_sec = 60;
+	policy->notify_warn_before_sec = 300;
 	return policy;
 }
 
@@ -155,6 +157,8 @@ void idg_policy_free(struct idg_policy *policy)
 		free(policy->files[i]);
 	idg_purposes_free(policy);
 	idg_endpoints_free(policy);
+	free(policy->notify_advice);
+	free(policy->notify_advice_zh);
 	for (size_t i = 0; i < policy->n_matches; i++)
 		idg_match_rule_free(&policy->matches[i]);
 	free(policy->matches);
@@ -586,6 +590,40 @@ static void set_duration(struct parser *p, const char *key, const char *value, u
 		*ret_ms = ms;
 }
 
+/* [Notify]: the site's words and timing for the clerk's notifications
+ * (idguard-notify(1), `idguardctl why`). */
+static int notify_key(struct parser *p, const char *name, const char *value)
+{
+	char **slot = NULL;
+
+	if (streq(name, "WarnBefore")) {
+		uint64_t ms = p->policy->notify_warn_before_sec * 1000ull;
+
+		if (streq(value, "0") || streq(value, "no")) {
+			p->policy->notify_warn_before_sec = 0;
+			return 0;
+		}
+		set_duration(p, name, value, 1000, 3600000, &ms);
+		p->policy->notify_warn_before_sec = (uint32_t)(ms / 1000);
+		return 0;
+	}
+	if (streq(name, "Advice"))
+		slot = &p->policy->notify_advice;
+	else if (streq(name, "Advice[zh_CN]"))
+		slot = &p->policy->notify_advice_zh;
+	if (!slot) {
+		report(p, "unknown key '%s' in [Notify] (known: WarnBefore, Advice, Advice[zh_CN])", name);
+		return 0;
+	}
+	if (strlen(value) > 400) {
+		report(p, "%s= is longer than 400 bytes; say it in one sentence", name);
+		return 0;
+	}
+	free(*slot);
+	*slot = value[0] ? strdup(value) : NULL;
+	return value[0] && !*slot ? -ENOMEM : 0;
+}
+
 static int handle_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parser *p = user;
@@ -651,6 +689,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 			report(p, "unknown key '%s' in [Class %s] (known: Mode, Device, MatchVidPid, MatchUSBInterface, "
 			       "MatchProperty, MatchSubsystem)", name, idg_class_name(p->section_class));
 		break;
+	case SECTION_NOTIFY:
+		r = notify_key(p, name, value);
+		break;
 	case SECTION_EXEMPT:
 		if (streq(name, "Unit"))
 			r = add_exempt(p, true, value);
@@ -715,6 +756,8 @@ static void enter_section(struct parser *p, const char *header)
 		p->section = SECTION_GLOBAL;
 	} else if (streq(name, "Exempt")) {
 		p->section = SECTION_EXEMPT;
+	} else if (streq(name, "Notify")) {
+		p->section = SECTION_NOTIFY;
 	} else if (!strncmp(name, "Class ", 6)) {
 		int class_id = idg_class_from_name(name + 6);
 
@@ -727,8 +770,8 @@ static void enter_section(struct parser *p, const char *header)
 			p->section_class = (unsigned)class_id;
 		}
 	} else {
-		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt], [Purpose ID], [Endpoint NAME], "
-			  "[Broker NAME])", name);
+		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt], [Notify], [Purpose ID], "
+			  "[Endpoint NAME], [Broker NAME])", name);
 		p->section = SECTION_INVALID;
 	}
 }
@@ -1125,6 +1168,14 @@ void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
 	(void)fprintf(out, "\n[Global]\nMode=%s\nRepeatWindow=%llums\nStatsInterval=%us\nOnGrantEnd=%s\n",
 		      idg_mode_name((unsigned)policy->global_mode), (unsigned long long)policy->repeat_window_ms,
 		      policy->stats_interval_sec, policy->on_grant_end == IDG_GRANT_END_LOG ? "log" : "terminate");
+	if (policy->notify_warn_before_sec)
+		(void)fprintf(out, "\n[Notify]\nWarnBefore=%us\n", policy->notify_warn_before_sec);
+	else
+		(void)fprintf(out, "\n[Notify]\nWarnBefore=0\n");
+	if (policy->notify_advice)
+		(void)fprintf(out, "Advice=%s\n", policy->notify_advice);
+	if (policy->notify_advice_zh)
+		(void)fprintf(out, "Advice[zh_CN]=%s\n", policy->notify_advice_zh);
 	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++) {
 		if (!idg_class_from_name(idg_class_name(c)))
 			continue;

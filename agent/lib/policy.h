@@ -109,6 +109,10 @@ struct idg_policy {
 	struct idg_policy_exempt *exempt;
 	size_t n_exempt;
 	enum idg_grant_end on_grant_end;
+	/* [Notify]: what the clerk's notifications say and when. */
+	uint32_t notify_warn_before_sec;    /* WarnBefore=: 0 for no warning */
+	char *notify_advice;                /* Advice=: the site's next step, or NULL */
+	char *notify_advice_zh;             /* Advice[zh_CN]= */
 	struct idg_purpose *purposes;
 	size_t n_purposes;
 	struct idg_approver *approvers;     /* from the approvers directories */

@@ -46,6 +46,8 @@ static const struct command_spec commands[] = {
 	{ "token-redeem", { { "token", FIELD_STRING, 1, 8192 }, { "scope", FIELD_STRING, 0, 16 } } },
 	{ "token-list", { { 0 } } },
 	{ "token-revoke", { { "id", FIELD_STRING, 1, 64 } } },
+	{ "watch", { { 0 } } },
+	{ "notices", { { 0 } } },
 	{ "print-check",
 	  { { "user", FIELD_STRING, 1, 256 },
 	    { "queue", FIELD_STRING, 1, 256 },
