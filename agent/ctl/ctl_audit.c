@@ -397,11 +397,15 @@ static int explain_no_access(const struct audit_options *o)
 
 static int print_no_access(const struct audit_options *o)
 {
+	/* Most who get here are staff wanting to know why they were refused:
+	 * their own record is `idguardctl why`; the trail of everyone's is not
+	 * theirs to read (Article 8), so the way to it is not advertised. */
 	(void)fprintf(stderr,
-		      "idguardctl audit: you may not read %s: the audit trail is readable by members of the\n"
-		      "idguard-auditors group (and of adm). Ask an administrator to run\n"
-		      "'usermod -aG idguard-auditors %s', then log in again.\n",
-		      o->directory ? o->directory : "this machine's journal", getlogin() ? getlogin() : "YOUR-NAME");
+		      "idguardctl audit: you may not read %s: the audit trail is kept for auditors.\n"
+		      "To see your own refusals (with what to do next) and your live grants, run:\n"
+		      "  idguardctl why\n"
+		      "Auditors: see idguardctl(8), under audit, for the access an administrator gives you.\n",
+		      o->directory ? o->directory : "this machine's journal");
 	return CTL_EXIT_PERMISSION;
 }
 
