@@ -368,6 +368,40 @@ static void test_scalars_last_wins(void **state)
 	/* Fractions of a second are refused: see policy.bad/stats-interval-fraction.conf. */
 }
 
+/* [Notify]: the warning before a grant ends (default 5 minutes, 0 for
+ * none) and the site's advice, in English and Chinese. */
+static void test_notify_section(void **state)
+{
+	struct idg_policy *policy = idg_policy_new();
+	struct idg_diags diags = { 0 };
+	char buf[1024];
+
+	(void)state;
+	assert_int_equal(policy->notify_warn_before_sec, 300);
+	assert_null(policy->notify_advice);
+	assert_int_equal(idg_policy_parse_string(policy, "site.conf",
+						 "[Notify]\nWarnBefore=2min\nAdvice=Call 8021\n"
+						 "Advice[zh_CN]=请拨打 8021\nWarnBefore=soon\nTone=loud\n",
+						 &diags),
+			 0);
+	assert_int_equal(policy->notify_warn_before_sec, 120);
+	assert_string_equal(policy->notify_advice, "Call 8021");
+	assert_string_equal(policy->notify_advice_zh, "请拨打 8021");
+	assert_int_equal(diags.errors, 2);
+	idg_diag_format(&diags.items[0], buf, sizeof(buf));
+	assert_string_equal(buf, "site.conf:5: error: WarnBefore='soon' must be a duration from 1000ms to 3600s "
+				 "(e.g. 500ms, 2s, 1min)");
+	idg_diag_format(&diags.items[1], buf, sizeof(buf));
+	assert_string_equal(buf, "site.conf:6: error: unknown key 'Tone' in [Notify] (known: WarnBefore, Advice, "
+				 "Advice[zh_CN])");
+	idg_diags_clear(&diags);
+	assert_int_equal(idg_policy_parse_string(policy, "later.conf", "[Notify]\nWarnBefore=0\nAdvice=\n", &diags), 0);
+	assert_int_equal(diags.errors, 0);
+	assert_int_equal(policy->notify_warn_before_sec, 0);
+	assert_null(policy->notify_advice);
+	idg_policy_free(policy);
+}
+
 /* A refused value leaves the earlier one in force. */
 static void test_bad_value_keeps_previous(void **state)
 {
@@ -1344,6 +1378,7 @@ int main(void)
 		cmocka_unit_test(test_empty_device_clears_own_class),
 		cmocka_unit_test(test_exempt_lines),
 		cmocka_unit_test(test_scalars_last_wins),
+		cmocka_unit_test(test_notify_section),
 		cmocka_unit_test(test_bad_value_keeps_previous),
 		cmocka_unit_test(test_cgroup_path_dot_component_refused),
 		cmocka_unit_test(test_utf8_bom_accepted),
