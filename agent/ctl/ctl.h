@@ -9,6 +9,9 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "token.h"
 
 enum {
 	CTL_EXIT_OK = 0,
@@ -16,6 +19,7 @@ enum {
 	CTL_EXIT_USAGE = 2,
 	CTL_EXIT_UNREACHABLE = 3,   /* idguardd is not running or not reachable */
 	CTL_EXIT_PERMISSION = 4,    /* the command needs root */
+	CTL_EXIT_NOT_CONFIRMED = 5, /* token approve: nobody confirmed the signature, nothing signed */
 };
 
 struct ctl {
@@ -42,6 +46,7 @@ int ctl_uninstall(const struct ctl *ctl, int argc, char **argv);
 int ctl_token(const struct ctl *ctl, int argc, char **argv);
 int ctl_key(const struct ctl *ctl, int argc, char **argv);
 int ctl_audit(const struct ctl *ctl, int argc, char **argv);
+int ctl_why(const struct ctl *ctl, int argc, char **argv);
 
 /* Parses the options every subcommand has, --json/-j and --help/-h, and
  * leaves the operands in argc/argv. Returns 0 to go on, CTL_HELP_SHOWN after
@@ -50,5 +55,47 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv);
 int ctl_common_options(struct ctl *ctl, int *argc, char ***argv, const char *help);
 /* The exit code for a ctl_common_options() result that is not 0. */
 #define CTL_OPTIONS_EXIT(r) ((r) == CTL_HELP_SHOWN ? CTL_EXIT_OK : (r))
+
+/* idguardctl token: its options (ctl_token.c parses them), shared with
+ * ctl_approve.c and ctl_registry.c. */
+#define CTL_TOKEN_MAX_PATHS 16
+struct token_options {
+	const char *dirs[CTL_TOKEN_MAX_PATHS];           /* --policy-dir */
+	size_t n_dirs;
+	const char *approver_dirs[CTL_TOKEN_MAX_PATHS];  /* --approvers-dir */
+	size_t n_approver_dirs;
+	const char *registry[CTL_TOKEN_MAX_PATHS];       /* --registry */
+	size_t n_registry;
+	const char *purpose, *ref, *classes, *key_file, *output, *max_age;
+	uint64_t minutes;
+	bool session, yes, force;
+	const char *operand;
+};
+
+/* What approving reads: the policy directories' and the registry's
+ * purposes and [Approval] (policy->approval), and the approvers when asked;
+ * and where each was looked for, for the messages that say what is missing. */
+struct ctl_registry {
+	struct idg_policy *policy;
+	char purposes_where[2048];    /* "DIR, DIR, PATH" */
+	size_t purpose_files;         /* files read for purposes */
+	char approvers_where[2048];   /* "DIR (does not exist), PATH" */
+	size_t approver_files;        /* files that hold an [Approver] */
+};
+
+/* Loads them (approvers too when with_approvers). Prints the problems and
+ * returns an exit code when the files have errors or cannot be read; 0
+ * with reg filled otherwise (free it with ctl_registry_clear()). */
+int ctl_registry_load(const struct token_options *o, bool with_approvers, struct ctl_registry *reg);
+void ctl_registry_clear(struct ctl_registry *reg);
+/* Prints "no purposes found: ..." (naming where it looked) and returns
+ * CTL_EXIT_FAILED when reg has no purpose; 0 otherwise. */
+int ctl_registry_require_purposes(const struct ctl_registry *reg, const char *command);
+
+/* An operand, or the first line of stdin for "-", stripped, into buf;
+ * prints why not and returns CTL_EXIT_USAGE. */
+int ctl_token_operand(const char *operand, char *buf, size_t size, const char *what);
+int ctl_token_approve(struct ctl *ctl, const struct token_options *o);
+int ctl_token_registry(struct ctl *ctl, const struct token_options *o);
 
 #endif

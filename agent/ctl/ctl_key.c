@@ -24,8 +24,10 @@ static const char key_help[] =
 	"Creates an approver's signing key pair: DIR/ID.k4.secret (mode 0600: whoever\n"
 	"holds it can approve tokens) and DIR/ID.k4.public, both PASERK, and prints\n"
 	"the [Approver] entry to install as " IDG_SYSCONFDIR "/idguard/approvers.d/ID.conf\n"
-	"on every workstation. USER is the approver's login name (default: ID);\n"
-	"DIR defaults to the current directory. Existing files are never replaced.\n";
+	"on every workstation (and in the registry of approvers' PCs). USER is the\n"
+	"approver's login name (default: ID). DIR defaults to the current directory;\n"
+	"it is created (mode 0700, with missing parents) when missing, and refused\n"
+	"when other users may write to it. Existing files are never replaced.\n";
 
 /* Creates path with mode and writes text, refusing to replace a file. */
 static int write_new_file(const char *path, mode_t mode, const char *text)
@@ -47,6 +49,44 @@ static int write_new_file(const char *path, mode_t mode, const char *text)
 	return r;
 }
 
+/* Creates dir and its missing parents with mode 0700: the last one holds a
+ * secret key. An existing directory is used as it is, unless any user may
+ * write to it without the sticky bit: then someone could swap the key files
+ * later. 0 with *ret_created, or -errno (-EPERM for that case). */
+static int prepare_dir(const char *dir, bool *ret_created)
+{
+	char path[4096];
+	bool created = false;
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *p = path + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) == 0)
+			created = true;
+		else if (errno != EEXIST)
+			return -errno;
+		else
+			created = false;
+		*p = c;
+		if (!c)
+			break;
+	}
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		return -EPERM;
+	*ret_created = created;
+	return 0;
+}
+
 int ctl_key(const struct ctl *ctl_in, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -62,6 +102,7 @@ int ctl_key(const struct ctl *ctl_in, int argc, char **argv)
 	char secret_text[IDG_PASERK_MAX], public_text[IDG_PASERK_MAX], key_id[IDG_PASERK_MAX];
 	unsigned char pk[32], sk[64];
 	struct ctl ctl = *ctl_in;
+	bool created = false;
 	int c, r;
 
 	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
@@ -111,6 +152,18 @@ int ctl_key(const struct ctl *ctl_in, int argc, char **argv)
 			return CTL_EXIT_USAGE;
 		}
 	}
+	r = prepare_dir(dir, &created);
+	if (r == -EPERM) {
+		(void)fprintf(stderr,
+			      "idguardctl key generate: %s may be written by any user, who could replace the key files; "
+			      "use a directory of your own (it is created with mode 0700 when missing)\n",
+			      dir);
+		return CTL_EXIT_FAILED;
+	}
+	if (r < 0) {
+		(void)fprintf(stderr, "idguardctl key generate: cannot create the directory %s: %s\n", dir, strerror(-r));
+		return CTL_EXIT_FAILED;
+	}
 	if (idg_paserk_generate(pk, sk) < 0 || idg_paserk_secret_encode(sk, secret_text, sizeof(secret_text)) < 0 ||
 	    idg_paserk_public_encode(pk, public_text, sizeof(public_text)) < 0 ||
 	    idg_paserk_pid(pk, key_id, sizeof(key_id)) < 0) {
@@ -143,10 +196,13 @@ int ctl_key(const struct ctl *ctl_in, int argc, char **argv)
 		json_object_object_add(obj, "public_key_file", json_object_new_string(public_path));
 		json_object_object_add(obj, "public_key", json_object_new_string(public_text));
 		json_object_object_add(obj, "key_id", json_object_new_string(key_id));
+		json_object_object_add(obj, "created_dir", json_object_new_boolean(created));
 		ctl_print_json(obj);
 		json_object_put(obj);
 		return CTL_EXIT_OK;
 	}
+	if (created)
+		(void)printf("Created %s (mode 0700).\n", dir);
 	(void)printf("Wrote %s (keep it private: whoever holds it can approve tokens)\n"
 		     "and %s. Key id: %s\n\n"
 		     "Register the approver on every workstation, as %s/idguard/approvers.d/%s.conf:\n\n"

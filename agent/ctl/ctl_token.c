@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * idguardctl token: the clerk's request, the supervisor's approval (on any
- * machine, without a daemon), redemption on the workstation, and listing
- * and revoking. Request and approval check the same policy the workstation
- * enforces, so a request that passes here is not refused later for it.
+ * idguardctl token: the options of every action, the clerk's request,
+ * redemption on the workstation, listing and revoking. The supervisor's
+ * approval is in ctl_approve.c, the registry it reads in ctl_registry.c.
+ * Request and approval check the same purposes the workstation enforces, so
+ * a request that passes here is not refused later for them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,46 +23,51 @@
 #include "token.h"
 #include "util.h"
 
-#define MAX_DIRS 16
-
 static const char token_help[] =
 	"Usage: idguardctl token request --purpose ID --ref REF --class C[,C] --minutes N\n"
-	"       idguardctl token approve REQUEST --key FILE\n"
+	"       idguardctl token approve REQUEST --key FILE [--yes] [--max-age SPAN] [--force]\n"
 	"       idguardctl token redeem TOKEN [--session]\n"
 	"       idguardctl token list\n"
 	"       idguardctl token revoke ID\n"
 	"       idguardctl token purposes\n"
+	"       idguardctl token registry export [--output FILE]\n"
 	"\n"
 	"request   (clerk) asks for a purpose token: checks the request against the\n"
 	"          policy and prints a request code for the approver, with a sentence\n"
 	"          to read aloud. REF is the case or file number, never an ID number.\n"
-	"approve   (supervisor) signs a request code with your key file (k4.secret);\n"
-	"          works on any machine, no daemon needed; prints the token. You\n"
-	"          cannot approve your own request.\n"
+	"approve   (supervisor) shows everything the token would say (clerk,\n"
+	"          workstation, purpose, case, classes, minutes, when the request was\n"
+	"          made), asks \"Sign this token? [y/N]\", then signs it with your key\n"
+	"          file (k4.secret) and prints the token on standard output. Works on\n"
+	"          any machine with the site's registry; no daemon needed. You cannot\n"
+	"          approve your own request. REQUEST may be '-' (stdin).\n"
+	"          --yes      sign without asking (scripts; needed when stdin is not a\n"
+	"                     terminal, and with --json)\n"
+	"          --max-age SPAN  refuse requests older than SPAN (1d, 12h, 30min;\n"
+	"                     default: the registry's MaxRequestAge=, else 1d)\n"
+	"          --force    sign a request that is too old or dated in the future\n"
+	"          Exit status 5: not confirmed, nothing signed.\n"
 	"redeem    (clerk) turns the token into access on this workstation; with\n"
 	"          --session only for this login session. TOKEN may be '-' (stdin).\n"
 	"list      your live tokens (everyone's for root and approver-administrators)\n"
 	"revoke    ends a token's access now: the holder, an approver-administrator,\n"
 	"          or root. ID is the grant id or the token id.\n"
-	"purposes  the purposes the policy allows, with their limits\n"
+	"purposes  the purposes the policy and registry allow, with their limits\n"
+	"registry export  (administrator) writes the registry an approver's PC needs:\n"
+	"          the purposes, the approvers and [Approval], as one file to install\n"
+	"          as " IDG_SYSCONFDIR "/idguard/registry.d/site.conf (stdout without --output)\n"
 	"\n"
-	"Options for request, approve and purposes: --policy-dir DIR (repeatable),\n"
-	"--approvers-dir DIR (approve). Every command takes --json.\n";
+	"Where purposes and approvers are read (request, approve, purposes, registry):\n"
+	"  --policy-dir DIR     policy directories (default " IDG_PREFIX "/share/idguard/policy.d\n"
+	"                       and " IDG_SYSCONFDIR "/idguard/policy.d); request reads only these\n"
+	"  --registry PATH      registry file or directory (default " IDG_SYSCONFDIR "/idguard/registry.d)\n"
+	"  --approvers-dir DIR  approvers (default " IDG_SYSCONFDIR "/idguard/approvers.d)\n"
+	"Each may be repeated. Every command takes --json.\n";
 
-struct token_options {
-	const char *dirs[MAX_DIRS];
-	size_t n_dirs;
-	const char *approver_dirs[MAX_DIRS];
-	size_t n_approver_dirs;
-	const char *purpose, *ref, *classes, *key_file;
-	uint64_t minutes;
-	bool session;
-	const char *operand;
-};
 
 static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_options *o)
 {
-	enum { OPT_POLICY = 256, OPT_APPROVERS, OPT_SESSION };
+	enum { OPT_POLICY = 256, OPT_APPROVERS, OPT_REGISTRY, OPT_SESSION, OPT_OUTPUT, OPT_MAX_AGE, OPT_FORCE };
 	static const struct option options[] = {
 		{ "purpose", required_argument, NULL, 'p' },
 		{ "ref", required_argument, NULL, 'r' },
@@ -71,6 +77,11 @@ static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_op
 		{ "session", no_argument, NULL, OPT_SESSION },
 		{ "policy-dir", required_argument, NULL, OPT_POLICY },
 		{ "approvers-dir", required_argument, NULL, OPT_APPROVERS },
+		{ "registry", required_argument, NULL, OPT_REGISTRY },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "yes", no_argument, NULL, 'y' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -78,7 +89,7 @@ static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_op
 	int c;
 
 	optind = 0; /* 0, not 1: glibc then forgets the "+" (stop at operands) of main()'s scan */
-	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jhy", options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->purpose = optarg;
@@ -104,14 +115,28 @@ static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_op
 			break;
 		case OPT_POLICY:
 		case OPT_APPROVERS:
-			if ((c == OPT_POLICY ? o->n_dirs : o->n_approver_dirs) == MAX_DIRS) {
-				(void)fprintf(stderr, "idguardctl token: at most %d directories of a kind\n", MAX_DIRS);
+		case OPT_REGISTRY: {
+			const char **list = c == OPT_POLICY ? o->dirs : c == OPT_APPROVERS ? o->approver_dirs : o->registry;
+			size_t *n = c == OPT_POLICY ? &o->n_dirs : c == OPT_APPROVERS ? &o->n_approver_dirs : &o->n_registry;
+
+			if (*n == CTL_TOKEN_MAX_PATHS) {
+				(void)fprintf(stderr, "idguardctl token: at most %d paths of a kind\n", CTL_TOKEN_MAX_PATHS);
 				return CTL_EXIT_USAGE;
 			}
-			if (c == OPT_POLICY)
-				o->dirs[o->n_dirs++] = optarg;
-			else
-				o->approver_dirs[o->n_approver_dirs++] = optarg;
+			list[(*n)++] = optarg;
+			break;
+		}
+		case OPT_OUTPUT:
+			o->output = optarg;
+			break;
+		case OPT_MAX_AGE:
+			o->max_age = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case 'y':
+			o->yes = true;
 			break;
 		case 'j':
 			ctl->json = true;
@@ -132,21 +157,16 @@ static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_op
 	return 0;
 }
 
-/* The local policy (and approvers when asked): the same files idguardd reads. */
-static int load_policy(const struct token_options *o, bool approvers, struct idg_policy **ret)
+/* The local policy: the same files idguardd reads. */
+static int load_policy(const struct token_options *o, struct idg_policy **ret)
 {
 	static const char *const default_dirs[] = IDG_DEFAULT_POLICY_DIRS;
-	static const char *const default_approver_dirs[] = IDG_DEFAULT_APPROVER_DIRS;
 	struct idg_diags diags = { 0 };
 	struct idg_policy *policy = NULL;
 	int r;
 
 	r = idg_policy_load_dirs(o->n_dirs ? o->dirs : default_dirs, o->n_dirs ? o->n_dirs : ARRAY_SIZE(default_dirs),
 				 &policy, &diags);
-	if (r == 0 && approvers)
-		r = idg_policy_load_approvers(policy, o->n_approver_dirs ? o->approver_dirs : default_approver_dirs,
-					      o->n_approver_dirs ? o->n_approver_dirs : ARRAY_SIZE(default_approver_dirs),
-					      &diags);
 	if (r < 0 || diags.errors) {
 		if (r < 0)
 			(void)fprintf(stderr, "idguardctl token: cannot read the policy: %s\n", strerror(-r));
@@ -161,8 +181,7 @@ static int load_policy(const struct token_options *o, bool approvers, struct idg
 	return 0;
 }
 
-/* An operand, or the first line of stdin for "-". */
-static int operand_text(const char *operand, char *buf, size_t size, const char *what)
+int ctl_token_operand(const char *operand, char *buf, size_t size, const char *what)
 {
 	if (!operand) {
 		(void)fprintf(stderr, "idguardctl token: give the %s (or '-' to read it from standard input)\n", what);
@@ -217,7 +236,7 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 	randombytes_buf(nonce, sizeof(nonce));
 	(void)sodium_bin2hex(req.id, sizeof(req.id), nonce, sizeof(nonce));
 
-	r = load_policy(o, false, &policy);
+	r = load_policy(o, &policy);
 	if (r)
 		return r;
 	if (idg_token_request_check(&req, policy, &err) < 0) {
@@ -247,113 +266,13 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 	return CTL_EXIT_OK;
 }
 
-static int read_secret_key(const char *path, unsigned char sk[64])
-{
-	char text[IDG_PASERK_MAX + 8];
-	FILE *f = fopen(path, "re");
-	int r;
-
-	if (!f)
-		return -errno;
-	if (!fgets(text, sizeof(text), f)) {
-		(void)fclose(f);
-		return -EINVAL;
-	}
-	(void)fclose(f);
-	r = idg_paserk_secret_decode(idg_strstrip(text), sk);
-	sodium_memzero(text, sizeof(text));
-	return r;
-}
-
-static int token_approve(struct ctl *ctl, const struct token_options *o)
-{
-	struct idg_token_request req;
-	struct idg_token_claims claims;
-	struct idg_policy *policy = NULL;
-	const struct idg_approver *approver;
-	const struct idg_purpose *purpose;
-	unsigned char sk[64], pk[32];
-	char code[8192], key_id[IDG_PASERK_MAX], until[64], short_id[16];
-	_cleanup_free_ char *token = NULL;
-	struct idg_error err;
-	int r;
-
-	r = operand_text(o->operand, code, sizeof(code), "request code");
-	if (r)
-		return r;
-	if (!o->key_file) {
-		(void)fprintf(stderr, "idguardctl token approve: --key FILE is needed (your k4.secret key file)\n");
-		return CTL_EXIT_USAGE;
-	}
-	if (idg_token_request_decode(code, &req, &err) < 0) {
-		(void)fprintf(stderr, "idguardctl token approve: %s\n", err.message);
-		return CTL_EXIT_FAILED;
-	}
-	r = read_secret_key(o->key_file, sk);
-	if (r < 0) {
-		(void)fprintf(stderr, "idguardctl token approve: cannot use key file %s: %s\n", o->key_file,
-			      r == -EINVAL ? "not a PASERK k4.secret key" : strerror(-r));
-		return CTL_EXIT_FAILED;
-	}
-	memcpy(pk, sk + 32, sizeof(pk));
-	(void)idg_paserk_pid(pk, key_id, sizeof(key_id));
-	r = load_policy(o, true, &policy);
-	if (r) {
-		sodium_memzero(sk, sizeof(sk));
-		return r;
-	}
-	approver = idg_policy_approver_by_key_id(policy, key_id);
-	purpose = idg_policy_purpose(policy, req.purpose);
-	r = CTL_EXIT_FAILED;
-	if (!approver) {
-		(void)fprintf(stderr, "idguardctl token approve: this key (%s) is not registered in approvers.d; "
-				      "workstations would refuse what it signs\n", key_id);
-	} else if (streq(approver->user, req.user)) {
-		(void)fprintf(stderr, "idguardctl token approve: this is your own request (%s): nobody may approve "
-				      "their own; ask another approver\n", req.user);
-	} else if (idg_token_request_check(&req, policy, &err) < 0) {
-		(void)fprintf(stderr, "idguardctl token approve: %s\n", err.message);
-	} else if (!idg_policy_may_approve(approver, purpose)) {
-		(void)fprintf(stderr, "idguardctl token approve: %s may not approve purpose %s\n", approver->id, purpose->id);
-	} else if (idg_token_mint(&req, sk, key_id, (int64_t)time(NULL), &token, &claims) < 0) {
-		(void)fprintf(stderr, "idguardctl token approve: cannot sign the token\n");
-	} else {
-		r = CTL_EXIT_OK;
-	}
-	sodium_memzero(sk, sizeof(sk));
-	if (r) {
-		idg_policy_free(policy);
-		return r;
-	}
-	idg_token_request_short_id(&req, short_id, sizeof(short_id));
-	idg_format_time((uint64_t)claims.exp * 1000000, until, sizeof(until));
-	if (ctl->json) {
-		struct json_object *obj = json_object_new_object();
-
-		json_object_object_add(obj, "ok", json_object_new_boolean(1));
-		json_object_object_add(obj, "token", json_object_new_string(token));
-		json_object_object_add(obj, "token_id", json_object_new_string(claims.jti));
-		json_object_object_add(obj, "request_id", json_object_new_string(short_id));
-		json_object_object_add(obj, "approver", json_object_new_string(approver->id));
-		json_object_object_add(obj, "expires", json_object_new_int64(claims.exp));
-		ctl_print_json(obj);
-		json_object_put(obj);
-	} else {
-		(void)fprintf(stderr, "Approved request %s as %s: %s may use it on %s until %s (token %s).\n", short_id,
-			      approver->id, req.user, req.hostname, until, claims.jti);
-		(void)printf("%s\n", token);
-	}
-	idg_policy_free(policy);
-	return CTL_EXIT_OK;
-}
-
 static int token_redeem(struct ctl *ctl, const struct token_options *o)
 {
 	struct json_object *request, *reply, *grant;
 	char token[9000], until[64];
 	int r;
 
-	r = operand_text(o->operand, token, sizeof(token), "token");
+	r = ctl_token_operand(o->operand, token, sizeof(token), "token");
 	if (r)
 		return r;
 	/* A token on the command line is in /proc/PID/cmdline, which every
@@ -440,13 +359,15 @@ static int token_revoke(struct ctl *ctl, const struct token_options *o)
 
 static int token_purposes(struct ctl *ctl, const struct token_options *o)
 {
-	struct idg_policy *policy = NULL;
+	const struct idg_policy *policy;
+	struct ctl_registry reg;
 	struct json_object *list;
 	char classes[128];
-	int r = load_policy(o, false, &policy);
+	int r = ctl_registry_load(o, false, &reg);
 
 	if (r)
 		return r;
+	policy = reg.policy;
 	list = json_object_new_array();
 	for (size_t i = 0; i < policy->n_purposes; i++) {
 		const struct idg_purpose *p = &policy->purposes[i];
@@ -481,9 +402,9 @@ static int token_purposes(struct ctl *ctl, const struct token_options *o)
 	} else {
 		json_object_put(list);
 		if (!policy->n_purposes)
-			(void)printf("The policy defines no purposes: no token can be approved.\n");
+			(void)printf("No purposes found in %s: no token can be approved.\n", reg.purposes_where);
 	}
-	idg_policy_free(policy);
+	ctl_registry_clear(&reg);
 	return CTL_EXIT_OK;
 }
 
@@ -505,7 +426,7 @@ int ctl_token(const struct ctl *ctl_in, int argc, char **argv)
 	if (streq(action, "request"))
 		return token_request(&ctl, &o);
 	if (streq(action, "approve"))
-		return token_approve(&ctl, &o);
+		return ctl_token_approve(&ctl, &o);
 	if (streq(action, "redeem"))
 		return token_redeem(&ctl, &o);
 	if (streq(action, "list"))
@@ -514,7 +435,10 @@ int ctl_token(const struct ctl *ctl_in, int argc, char **argv)
 		return token_revoke(&ctl, &o);
 	if (streq(action, "purposes"))
 		return token_purposes(&ctl, &o);
-	(void)fprintf(stderr, "idguardctl token: unknown action '%s' (request, approve, redeem, list, revoke, purposes)\n",
+	if (streq(action, "registry"))
+		return ctl_token_registry(&ctl, &o);
+	(void)fprintf(stderr,
+		      "idguardctl token: unknown action '%s' (request, approve, redeem, list, revoke, purposes, registry)\n",
 		      action);
 	return CTL_EXIT_USAGE;
 }

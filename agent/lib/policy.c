@@ -17,10 +17,14 @@
 
 #include "names.h"
 #include "policy_internal.h"
+#include "token.h"
 #include "util.h"
 
 #define MAX_LINE (INI_MAX_LINE - 2) /* room for "\n\0" in inih's buffer */
 #define MATCH_KINDS (IDG_MATCH_SUBSYSTEM + 1)
+/* [Approval] MaxRequestAge=: at least a minute, at most a year. */
+#define APPROVAL_MAX_AGE_MIN 60
+#define APPROVAL_MAX_AGE_MAX (366 * 86400)
 
 static const int default_class_mode[IDG_CLASS_COUNT] = {
 	[IDG_CLASS_SCANNER] = IDG_MODE_ENFORCE,
@@ -38,10 +42,18 @@ enum section_kind {
 	SECTION_CLASS,
 	SECTION_EXEMPT,
 	SECTION_NOTIFY,
+	SECTION_APPROVAL,
 	SECTION_PURPOSE,
 	SECTION_APPROVER,
 	SECTION_ENDPOINT,
 	SECTION_BROKER,
+};
+
+/* Which sections a file may hold. */
+enum file_kind {
+	FILE_POLICY,    /* policy.d: every section but [Approver] */
+	FILE_APPROVERS, /* approvers.d: [Approver ID] only */
+	FILE_REGISTRY,  /* registry.d: a policy file's sections and [Approver ID] */
 };
 
 struct parser {
@@ -55,7 +67,7 @@ struct parser {
 	struct idg_purpose *purpose;   /* current [Purpose] section */
 	struct idg_approver *approver; /* current [Approver] section */
 	size_t section_index;          /* current [Endpoint] or [Broker] */
-	bool approvers_file;           /* from approvers.d: [Approver] only */
+	enum file_kind kind;
 	int oom;
 	/* An empty Device=, Match*=, Unit= or CGroup= only marks where it was
 	 * written; what it clears goes when the file ends (drop_cleared()), in
@@ -624,6 +636,24 @@ static int notify_key(struct parser *p, const char *name, const char *value)
 	return value[0] && !*slot ? -ENOMEM : 0;
 }
 
+/* [Approval]: for `idguardctl token approve` (idguardd ignores it). */
+static void approval_key(struct parser *p, const char *name, const char *value)
+{
+	uint64_t sec;
+
+	if (!streq(name, "MaxRequestAge")) {
+		report(p, "unknown key '%s' in [Approval] (known: MaxRequestAge)", name);
+		return;
+	}
+	if (idg_timespan_parse(value, &sec) < 0 || sec < APPROVAL_MAX_AGE_MIN || sec > APPROVAL_MAX_AGE_MAX) {
+		report(p, "MaxRequestAge='%s' must be a time span from 1min to 366d (e.g. 1d, 12h, 30min)", value);
+		return;
+	}
+	p->policy->approval.max_request_age_sec = sec;
+	p->policy->approval.max_request_age_file = p->file;
+	p->policy->approval.max_request_age_line = p->line;
+}
+
 static int handle_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parser *p = user;
@@ -692,6 +722,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 	case SECTION_NOTIFY:
 		r = notify_key(p, name, value);
 		break;
+	case SECTION_APPROVAL:
+		approval_key(p, name, value);
+		break;
 	case SECTION_EXEMPT:
 		if (streq(name, "Unit"))
 			r = add_exempt(p, true, value);
@@ -718,24 +751,20 @@ static void enter_section(struct parser *p, const char *header)
 	len = (size_t)(end - header - 1);
 	memcpy(name, header + 1, len);
 	name[len] = '\0';
-	if (p->approvers_file) {
-		if (strncmp(name, "Approver ", 9)) {
-			report(p, "[%s] does not belong in approvers.d, which holds [Approver ID] sections only", name);
-			p->section = SECTION_INVALID;
-			return;
-		}
+	if (!strncmp(name, "Approver ", 9) && p->kind != FILE_POLICY) {
 		r = idg_approver_section(p->policy, name + 9, &site, &p->approver);
 		p->section = r == 0 ? SECTION_APPROVER : SECTION_INVALID;
 		p->oom |= r < 0;
-		return;
-	}
-	if (!strncmp(name, "Purpose ", 8)) {
-		r = idg_purpose_section(p->policy, name + 8, &site, &p->purpose);
-		p->section = r == 0 ? SECTION_PURPOSE : SECTION_INVALID;
-		p->oom |= r < 0;
+	} else if (p->kind == FILE_APPROVERS) {
+		report(p, "[%s] does not belong in approvers.d, which holds [Approver ID] sections only", name);
+		p->section = SECTION_INVALID;
 	} else if (!strncmp(name, "Approver ", 9)) {
 		report(p, "approvers are registered in " IDG_SYSCONFDIR "/idguard/approvers.d, not in policy files");
 		p->section = SECTION_INVALID;
+	} else if (!strncmp(name, "Purpose ", 8)) {
+		r = idg_purpose_section(p->policy, name + 8, &site, &p->purpose);
+		p->section = r == 0 ? SECTION_PURPOSE : SECTION_INVALID;
+		p->oom |= r < 0;
 	} else if (!strncmp(name, "Endpoint ", 9)) {
 		struct idg_endpoint *e;
 
@@ -758,6 +787,8 @@ static void enter_section(struct parser *p, const char *header)
 		p->section = SECTION_EXEMPT;
 	} else if (streq(name, "Notify")) {
 		p->section = SECTION_NOTIFY;
+	} else if (streq(name, "Approval")) {
+		p->section = SECTION_APPROVAL;
 	} else if (!strncmp(name, "Class ", 6)) {
 		int class_id = idg_class_from_name(name + 6);
 
@@ -770,8 +801,9 @@ static void enter_section(struct parser *p, const char *header)
 			p->section_class = (unsigned)class_id;
 		}
 	} else {
-		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt], [Notify], [Purpose ID], "
-			  "[Endpoint NAME], [Broker NAME])", name);
+		report(p, "unknown section [%s] (known: [Global], [Class NAME], [Exempt], [Notify], [Approval], "
+			  "[Purpose ID], %s[Endpoint NAME], [Broker NAME])", name,
+		       p->kind == FILE_REGISTRY ? "[Approver ID], " : "");
 		p->section = SECTION_INVALID;
 	}
 }
@@ -885,10 +917,10 @@ static void drop_cleared(struct parser *p)
 	policy->n_exempt = kept;
 }
 
-static int parse_text(struct idg_policy *policy, const char *name, const char *text, bool approvers_file,
+static int parse_text(struct idg_policy *policy, const char *name, const char *text, enum file_kind kind,
 		      struct idg_diags *diags)
 {
-	struct parser p = { .policy = policy, .diags = diags, .text = text, .approvers_file = approvers_file };
+	struct parser p = { .policy = policy, .diags = diags, .text = text, .kind = kind };
 	int r;
 
 	r = intern_file(policy, name, &p.file);
@@ -904,7 +936,13 @@ static int parse_text(struct idg_policy *policy, const char *name, const char *t
 int idg_policy_parse_string(struct idg_policy *policy, const char *name, const char *text,
 			    struct idg_diags *diags)
 {
-	return parse_text(policy, name, text, false, diags);
+	return parse_text(policy, name, text, FILE_POLICY, diags);
+}
+
+int idg_policy_parse_registry_string(struct idg_policy *policy, const char *name, const char *text,
+				     struct idg_diags *diags)
+{
+	return parse_text(policy, name, text, FILE_REGISTRY, diags);
 }
 
 static const char *file_type(mode_t mode)
@@ -1012,7 +1050,7 @@ static unsigned line_at(const char *text, const char *end)
 
 /* budget: the bytes the files of one load may still add together (NULL: no
  * such limit); what this file holds is taken from it. */
-static int parse_file(struct idg_policy *policy, const char *path, bool approvers_file, size_t *budget,
+static int parse_file(struct idg_policy *policy, const char *path, enum file_kind kind, size_t *budget,
 		      struct idg_diags *diags)
 {
 	_cleanup_free_ char *text = NULL;
@@ -1038,12 +1076,12 @@ static int parse_file(struct idg_policy *policy, const char *path, bool approver
 		(void)idg_diag_add(diags, path, line_at(text, nul), false, "contains a NUL byte: not a text file");
 		return -EINVAL;
 	}
-	return parse_text(policy, path, text, approvers_file, diags);
+	return parse_text(policy, path, text, kind, diags);
 }
 
 int idg_policy_parse_file(struct idg_policy *policy, const char *path, struct idg_diags *diags)
 {
-	return parse_file(policy, path, false, NULL, diags);
+	return parse_file(policy, path, FILE_POLICY, NULL, diags);
 }
 
 struct found_file {
@@ -1063,54 +1101,78 @@ static bool is_conf_name(const char *name)
 	return name[0] != '.' && len > 5 && streq(name + len - 5, ".conf");
 }
 
+static const char *file_kind_name(enum file_kind kind)
+{
+	switch (kind) {
+	case FILE_APPROVERS:
+		return "approver";
+	case FILE_REGISTRY:
+		return "registry";
+	default:
+		return "policy";
+	}
+}
+
+/* Adds the *.conf files of dir to found (IDG_POLICY_MAX_FILES entries): a
+ * name already there, from an earlier directory, is replaced. A missing
+ * dir adds nothing. */
+static void collect_dir(const char *dir, enum file_kind kind, struct found_file *found, size_t *n_found,
+			struct idg_diags *diags)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d) {
+		if (errno != ENOENT)
+			(void)idg_diag_add(diags, dir, 0, false, "cannot read directory: %s", strerror(errno));
+		return;
+	}
+	while ((de = readdir(d))) {
+		size_t i;
+
+		if (!is_conf_name(de->d_name) || strlen(de->d_name) >= sizeof(found->name))
+			continue;
+		for (i = 0; i < *n_found; i++)
+			if (streq(found[i].name, de->d_name))
+				break; /* a later directory overrides the same name */
+		if (i == *n_found) {
+			if (*n_found == IDG_POLICY_MAX_FILES) {
+				(void)idg_diag_add(diags, dir, 0, false, "more than %d %s files", IDG_POLICY_MAX_FILES,
+						   file_kind_name(kind));
+				continue;
+			}
+			(*n_found)++;
+		}
+		(void)snprintf(found[i].name, sizeof(found[i].name), "%s", de->d_name);
+		(void)snprintf(found[i].path, sizeof(found[i].path), "%s/%s", dir, de->d_name);
+	}
+	(void)closedir(d);
+}
+
+/* Reads found in lexical order of the names; only running out of memory
+ * stops it, every other problem is in diags. */
+static int parse_found(struct idg_policy *policy, struct found_file *found, size_t n_found, enum file_kind kind,
+		       size_t *budget, struct idg_diags *diags)
+{
+	qsort(found, n_found, sizeof(*found), compare_found);
+	for (size_t i = 0; i < n_found; i++)
+		if (parse_file(policy, found[i].path, kind, budget, diags) == -ENOMEM)
+			return -ENOMEM;
+	return 0;
+}
+
 /* The merge rule of both policy and approver directories (see policy.h). */
-static int load_into(struct idg_policy *policy, const char *const *dirs, size_t n_dirs, bool approvers_file,
+static int load_into(struct idg_policy *policy, const char *const *dirs, size_t n_dirs, enum file_kind kind,
 		     struct idg_diags *diags)
 {
 	_cleanup_free_ struct found_file *found = calloc(IDG_POLICY_MAX_FILES, sizeof(*found));
 	size_t n_found = 0, budget = IDG_POLICY_MAX_TOTAL_BYTES;
-	int r;
 
 	if (!found)
 		return -ENOMEM;
-	for (size_t d = 0; d < n_dirs; d++) {
-		DIR *dir = opendir(dirs[d]);
-		struct dirent *de;
-
-		if (!dir) {
-			if (errno != ENOENT)
-				(void)idg_diag_add(diags, dirs[d], 0, false, "cannot read directory: %s",
-						   strerror(errno));
-			continue;
-		}
-		while ((de = readdir(dir))) {
-			size_t i;
-
-			if (!is_conf_name(de->d_name) || strlen(de->d_name) >= sizeof(found->name))
-				continue;
-			for (i = 0; i < n_found; i++)
-				if (streq(found[i].name, de->d_name))
-					break; /* a later directory overrides the same name */
-			if (i == n_found) {
-				if (n_found == IDG_POLICY_MAX_FILES) {
-					(void)idg_diag_add(diags, dirs[d], 0, false, "more than %d %s files",
-							   IDG_POLICY_MAX_FILES, approvers_file ? "approver" : "policy");
-					continue;
-				}
-				n_found++;
-			}
-			(void)snprintf(found[i].name, sizeof(found[i].name), "%s", de->d_name);
-			(void)snprintf(found[i].path, sizeof(found[i].path), "%s/%s", dirs[d], de->d_name);
-		}
-		(void)closedir(dir);
-	}
-	qsort(found, n_found, sizeof(*found), compare_found);
-	for (size_t i = 0; i < n_found; i++) {
-		r = parse_file(policy, found[i].path, approvers_file, &budget, diags);
-		if (r == -ENOMEM)
-			return r;
-	}
-	return 0;
+	for (size_t d = 0; d < n_dirs; d++)
+		collect_dir(dirs[d], kind, found, &n_found, diags);
+	return parse_found(policy, found, n_found, kind, &budget, diags);
 }
 
 int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_policy **ret_policy,
@@ -1121,7 +1183,7 @@ int idg_policy_load_dirs(const char *const *dirs, size_t n_dirs, struct idg_poli
 
 	if (!policy)
 		return -ENOMEM;
-	r = load_into(policy, dirs, n_dirs, false, diags);
+	r = load_into(policy, dirs, n_dirs, FILE_POLICY, diags);
 	if (r < 0) {
 		idg_policy_free(policy);
 		return r;
@@ -1150,11 +1212,46 @@ void idg_policy_check_found(const struct idg_policy *policy, const char *const *
 int idg_policy_load_approvers(struct idg_policy *policy, const char *const *dirs, size_t n_dirs,
 			      struct idg_diags *diags)
 {
-	int r = load_into(policy, dirs, n_dirs, true, diags);
+	int r = load_into(policy, dirs, n_dirs, FILE_APPROVERS, diags);
 
 	if (r < 0)
 		return r;
 	idg_policy_check_approvers(policy, diags);
+	return 0;
+}
+
+/* Unlike policy directories, each registry path stands alone: a file
+ * named on the command line, or a directory read whole, whatever names
+ * another path's files have. */
+int idg_policy_load_registry(struct idg_policy *policy, const char *const *paths, size_t n_paths, size_t *ret_files,
+			     struct idg_diags *diags)
+{
+	_cleanup_free_ struct found_file *found = calloc(IDG_POLICY_MAX_FILES, sizeof(*found));
+	size_t budget = IDG_POLICY_MAX_TOTAL_BYTES, files = 0;
+	struct stat st;
+
+	if (!found)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_paths; i++) {
+		size_t n_found = 0;
+
+		if (stat(paths[i], &st) < 0) {
+			if (errno != ENOENT)
+				(void)report_unreadable(paths[i], -errno, diags);
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			files++;
+			if (parse_file(policy, paths[i], FILE_REGISTRY, &budget, diags) == -ENOMEM)
+				return -ENOMEM;
+			continue;
+		}
+		collect_dir(paths[i], FILE_REGISTRY, found, &n_found, diags);
+		files += n_found;
+		if (parse_found(policy, found, n_found, FILE_REGISTRY, &budget, diags) < 0)
+			return -ENOMEM;
+	}
+	*ret_files = files;
 	return 0;
 }
 
@@ -1176,6 +1273,11 @@ void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
 		(void)fprintf(out, "Advice=%s\n", policy->notify_advice);
 	if (policy->notify_advice_zh)
 		(void)fprintf(out, "Advice[zh_CN]=%s\n", policy->notify_advice_zh);
+	if (policy->approval.max_request_age_sec) {
+		idg_timespan_format(policy->approval.max_request_age_sec, buf, sizeof(buf));
+		(void)fprintf(out, "\n[Approval]  ; for idguardctl token approve\nMaxRequestAge=%s  ; %s:%u\n", buf,
+			      policy->approval.max_request_age_file, policy->approval.max_request_age_line);
+	}
 	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++) {
 		if (!idg_class_from_name(idg_class_name(c)))
 			continue;

@@ -27,8 +27,8 @@
 #define IDG_POLICY_MAX_FILES 256
 /* Only regular files are read (a symbolic link to /dev/null reads as
  * empty), each at most IDG_POLICY_MAX_FILE_BYTES, and the files of one
- * load (the policy directories, or the approvers directories) at most
- * IDG_POLICY_MAX_TOTAL_BYTES together. */
+ * load (the policy directories, the approvers directories, or the
+ * registry) at most IDG_POLICY_MAX_TOTAL_BYTES together. */
 #define IDG_POLICY_MAX_FILE_BYTES (1 << 20)
 #define IDG_POLICY_MAX_TOTAL_BYTES (4 << 20)
 
@@ -90,6 +90,15 @@ struct idg_approver {
 	unsigned line;
 };
 
+/* [Approval]: what `idguardctl token approve` asks of a request. Read from
+ * registry and policy files (so one site file serves as both); idguardd
+ * ignores it. */
+struct idg_approval {
+	uint64_t max_request_age_sec;     /* MaxRequestAge=; 0 when not set */
+	const char *max_request_age_file; /* where it was set (in idg_policy.files) */
+	unsigned max_request_age_line;
+};
+
 struct idg_policy_index;
 
 struct idg_policy {
@@ -115,14 +124,19 @@ struct idg_policy {
 	char *notify_advice_zh;             /* Advice[zh_CN]= */
 	struct idg_purpose *purposes;
 	size_t n_purposes;
-	struct idg_approver *approvers;     /* from the approvers directories */
+	struct idg_approver *approvers;     /* from the approvers directories or the registry */
 	size_t n_approvers;
+	struct idg_approval approval;       /* [Approval] */
 	char **files;                       /* the files merged, in order */
 	size_t n_files;
 	struct idg_policy_index *index;     /* sections by id (policy_internal.h) */
 };
 
 #define IDG_DEFAULT_APPROVER_DIRS { IDG_SYSCONFDIR "/idguard/approvers.d" }
+/* The registry: what approving a token needs besides the approver's key,
+ * on a PC without the workstations' policy: the site's purposes, its
+ * approvers and its [Approval] rules, in files with the policy's grammar. */
+#define IDG_DEFAULT_REGISTRY_DIR IDG_SYSCONFDIR "/idguard/registry.d"
 
 /* A policy holding only the built-in defaults (see policy.c). */
 struct idg_policy *idg_policy_new(void);
@@ -153,6 +167,22 @@ void idg_policy_check_found(const struct idg_policy *policy, const char *const *
  * policy files; these files hold [Approver] sections only). */
 int idg_policy_load_approvers(struct idg_policy *policy, const char *const *dirs, size_t n_dirs,
 			      struct idg_diags *diags);
+
+/* Reads the registry at paths into policy: each a file, or a directory
+ * whose *.conf files are read in lexical order (a missing path is fine).
+ * Registry files hold [Approver] sections (as in approvers.d), [Approval]
+ * and every policy section, so that a workstation's policy file serves as
+ * a registry. The same file checks and byte budget as policy files; files
+ * that cannot be read are reported in diags. *ret_files counts the files
+ * read. Returns -errno only when memory runs out. The checks of the merged
+ * whole (idg_policy_check_purposes/_approvers) are the caller's. */
+int idg_policy_load_registry(struct idg_policy *policy, const char *const *paths, size_t n_paths, size_t *ret_files,
+			     struct idg_diags *diags);
+
+/* Parses text as if it were the registry file named `name` (tests,
+ * fuzzing). 0 or -ENOMEM. */
+int idg_policy_parse_registry_string(struct idg_policy *policy, const char *name, const char *text,
+				     struct idg_diags *diags);
 
 /* What only the merged whole can tell. Purposes: each complete (called by
  * idg_policy_load_dirs(); call it after parsing files by hand). Approvers:

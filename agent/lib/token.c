@@ -596,3 +596,146 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 	*ret_claims = c;
 	return IDG_TOKEN_OK;
 }
+
+/* Largest unit first, so that formatting picks "1d 12h", not "36h". */
+static const struct {
+	const char *name;
+	uint64_t sec;
+} span_units[] = {
+	{ "w", 604800 }, { "week", 604800 }, { "weeks", 604800 },
+	{ "d", 86400 }, { "day", 86400 }, { "days", 86400 },
+	{ "h", 3600 }, { "hr", 3600 }, { "hour", 3600 }, { "hours", 3600 },
+	{ "min", 60 }, { "m", 60 }, { "minute", 60 }, { "minutes", 60 },
+	{ "s", 1 }, { "sec", 1 }, { "second", 1 }, { "seconds", 1 },
+};
+
+int idg_timespan_parse(const char *text, uint64_t *ret_sec)
+{
+	uint64_t total = 0;
+	const char *p = text;
+	bool any = false;
+
+	while (*p) {
+		unsigned long long v;
+		uint64_t unit = 0;
+		char *end;
+		size_t len;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno)
+			return -ERANGE;
+		p = end + strspn(end, " \t");
+		len = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+		if (len == 0) {
+			/* A bare number is seconds, as in systemd; only alone. */
+			if (any || *p)
+				return -EINVAL;
+			unit = 1;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(span_units) && !unit; i++)
+			if (strlen(span_units[i].name) == len && !strncmp(p, span_units[i].name, len))
+				unit = span_units[i].sec;
+		if (!unit)
+			return -EINVAL;
+		p += len;
+		if (v > (UINT64_MAX - total) / unit)
+			return -ERANGE;
+		total += v * unit;
+		any = true;
+	}
+	if (!any)
+		return -EINVAL;
+	*ret_sec = total;
+	return 0;
+}
+
+void idg_timespan_format(uint64_t sec, char *buf, size_t size)
+{
+	static const struct {
+		const char *name;
+		uint64_t sec;
+	} parts[] = { { "d", 86400 }, { "h", 3600 }, { "min", 60 }, { "s", 1 } };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (sec == 0) {
+		(void)snprintf(buf, size, "0s");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && used < size; i++) {
+		uint64_t n = sec / parts[i].sec;
+
+		if (!n)
+			continue;
+		sec -= n * parts[i].sec;
+		used += (size_t)snprintf(buf + used, size - used, "%s%llu%s", used ? " " : "", (unsigned long long)n,
+					 parts[i].name);
+	}
+}
+
+void idg_age_format(int64_t age_sec, char *buf, size_t size)
+{
+	bool future = age_sec < 0;
+	uint64_t a = future ? (uint64_t)0 - (uint64_t)age_sec : (uint64_t)age_sec;
+	unsigned long long n;
+	const char *unit;
+
+	if (a < 60) {
+		(void)snprintf(buf, size, future ? "less than a minute from now" : "less than a minute ago");
+		return;
+	}
+	/* Minutes up to two hours, hours up to two days: "90 minutes ago"
+	 * says more than "1 hour ago". */
+	if (a < 2 * 3600) {
+		n = a / 60;
+		unit = "minute";
+	} else if (a < 2 * 86400) {
+		n = a / 3600;
+		unit = "hour";
+	} else {
+		n = a / 86400;
+		unit = "day";
+	}
+	(void)snprintf(buf, size, "%s%llu %s%s%s", future ? "in " : "", n, unit, n == 1 ? "" : "s",
+		       future ? "" : " ago");
+}
+
+void idg_token_request_made_text(const struct idg_token_request *req, int64_t now, char *buf, size_t size)
+{
+	time_t t = (time_t)req->created;
+	char when[64], age[64];
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
+		(void)snprintf(when, sizeof(when), "@%lld", (long long)req->created);
+	idg_age_format(now - req->created, age, sizeof(age));
+	(void)snprintf(buf, size, "%s (%s)", when, age);
+}
+
+int idg_token_request_check_age(const struct idg_token_request *req, int64_t now, uint64_t max_age_sec,
+				struct idg_error *err)
+{
+	char made[160], limit[64], short_id[16];
+
+	idg_token_request_short_id(req, short_id, sizeof(short_id));
+	idg_token_request_made_text(req, now, made, sizeof(made));
+	if (req->created > now && (uint64_t)(req->created - now) > IDG_REQUEST_FUTURE_SKEW_SECONDS) {
+		idg_timespan_format(IDG_REQUEST_FUTURE_SKEW_SECONDS, limit, sizeof(limit));
+		return idg_error_set(err, -ERANGE,
+				     "request %s is dated %s: more than %s ahead of this machine's clock; the clock of "
+				     "this machine or of %s is wrong",
+				     short_id, made, limit, req->hostname);
+	}
+	if (req->created < now && (uint64_t)(now - req->created) > max_age_sec) {
+		idg_timespan_format(max_age_sec, limit, sizeof(limit));
+		return idg_error_set(err, -ETIMEDOUT, "request %s was made %s; requests older than %s are refused",
+				     short_id, made, limit);
+	}
+	return 0;
+}

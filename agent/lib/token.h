@@ -117,6 +117,35 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 					 struct idg_token_claims *ret_claims,
 					 const struct idg_approver **ret_approver, struct idg_error *err);
 
+/* How old a request may be when it is approved, unless the registry's
+ * [Approval] MaxRequestAge= says otherwise: an old request is a stale
+ * case, or a code copied from somewhere it should not have been. */
+#define IDG_REQUEST_MAX_AGE_DEFAULT (24 * 3600)
+/* A request dated this far after the approver's clock is still taken as
+ * made now (clocks differ); beyond it, it is refused. */
+#define IDG_REQUEST_FUTURE_SKEW_SECONDS 600
+
+/* "2026-12-03 09:14 (3 minutes ago)": when req was made, local time, and
+ * its age at now. */
+void idg_token_request_made_text(const struct idg_token_request *req, int64_t now, char *buf, size_t size);
+
+/* 0 when req was made at most max_age_sec before now and at most
+ * IDG_REQUEST_FUTURE_SKEW_SECONDS after it. Otherwise -ETIMEDOUT (too old)
+ * or -ERANGE (dated in the future), with a sentence saying when it was
+ * made and the limit in err. */
+int idg_token_request_check_age(const struct idg_token_request *req, int64_t now, uint64_t max_age_sec,
+				struct idg_error *err);
+
+/* systemd-style time spans: "1d", "12h", "30min", "1d 12h", "90s", a bare
+ * number is seconds; units s/sec/second(s), m/min/minute(s), h/hr/hour(s),
+ * d/day(s), w/week(s). 0, -EINVAL or -ERANGE. */
+int idg_timespan_parse(const char *text, uint64_t *ret_sec);
+/* The reverse, in the largest units: "1d", "1d 12h", "30min", "0s". */
+void idg_timespan_format(uint64_t sec, char *buf, size_t size);
+/* An age for people: "3 minutes ago", "less than a minute ago", "2 days
+ * ago", or for a negative age "in 5 minutes". */
+void idg_age_format(int64_t age_sec, char *buf, size_t size);
+
 /* RFC 3339 <-> unix seconds. */
 int idg_rfc3339_parse(const char *text, int64_t *ret);
 void idg_rfc3339_format(int64_t t, char *buf, size_t size);

@@ -112,7 +112,7 @@ request_and_approve() {
 	code=$(clerk_ctl "$1" token request --purpose "$3" --ref CASE-2026-0042 --class "$4" --minutes "$5" \
 		--policy-dir "$T/policy" --json | jq -r .request)
 	"$IDGUARDCTL" token approve "$code" --key "$T/keys/$2.k4.secret" --policy-dir "$T/policy" \
-		--approvers-dir "$T/approvers" 2>/dev/null
+		--approvers-dir "$T/approvers" --yes 2>/dev/null
 }
 
 # Replaces the test policy with stdin.

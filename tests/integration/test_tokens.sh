@@ -163,9 +163,9 @@ t_replay_is_refused_after_a_daemon_restart() {
 	code=$(clerk_ctl idgt-bob token request --purpose account-opening --ref CASE-9 --class scanner --minutes 5 \
 		--policy-dir "$T/policy" --json | jq -r .request)
 	first=$("$IDGUARDCTL" token approve "$code" --key "$T/keys/wang.k4.secret" --policy-dir "$T/policy" \
-		--approvers-dir "$T/approvers" 2>/dev/null)
+		--approvers-dir "$T/approvers" --yes 2>/dev/null)
 	second=$("$IDGUARDCTL" token approve "$code" --key "$T/keys/li.k4.secret" --policy-dir "$T/policy" \
-		--approvers-dir "$T/approvers" 2>/dev/null)
+		--approvers-dir "$T/approvers" --yes 2>/dev/null)
 	clerk_ctl idgt-bob token redeem "$first" >/dev/null
 	out=$(clerk_ctl idgt-bob token redeem "$second" 2>&1) && status=0 || status=$?
 	assert_eq "$status" 1 "a second token from the same request"

@@ -1321,6 +1321,19 @@ static void test_many_clearing_lines(void **state)
 
 /* ---- the merged policy as INI ---------------------------------------------------- */
 
+/* What `idguardctl policy show` prints for policy (free it). */
+static char *format_ini(const struct idg_policy *policy)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	assert_non_null(out);
+	idg_policy_format_ini(policy, out);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
 static void test_format_ini(void **state)
 {
 	struct idg_policy *policy = parse_ok("[Global]\n"
@@ -1333,16 +1346,11 @@ static void test_format_ini(void **state)
 					     "[Exempt]\n"
 					     "Unit=cups.service\n"
 					     "CGroup=/x/y\n");
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
+	char *text = format_ini(policy);
 	struct idg_policy *again;
 	struct idg_diags diags = { 0 };
 
 	(void)state;
-	assert_non_null(out);
-	idg_policy_format_ini(policy, out);
-	(void)fclose(out);
 	assert_contains(text, "# Effective policy merged from:\n#   test.conf\n");
 	assert_contains(text, "\n[Global]\nMode=audit\nRepeatWindow=2000ms\nStatsInterval=60s\n");
 	assert_contains(text, "\n[Class camera]\nMode=enforce  ; runs as audit: [Global] Mode caps it\n"
@@ -1364,6 +1372,37 @@ static void test_format_ini(void **state)
 	assert_int_equal(again->n_devices, policy->n_devices);
 	assert_int_equal(again->n_exempt, policy->n_exempt);
 	idg_policy_free(again);
+	idg_policy_free(policy);
+	free(text);
+}
+
+/* [Approval] is for `idguardctl token approve`; a policy file accepts it
+ * so that one site file serves as policy and registry (idguardd ignores
+ * it). `policy show` writes it back with where it was set. */
+static void test_approval_section(void **state)
+{
+	struct idg_policy *policy = parse_ok("[Global]\n"
+					     "Mode=enforce\n"
+					     "[Approval]\n"
+					     "MaxRequestAge=2d\n"
+					     "MaxRequestAge=12h\n");
+	char *text = format_ini(policy);
+	struct idg_policy *again = parse_ok(text);
+
+	(void)state;
+	assert_int_equal(policy->approval.max_request_age_sec, 12 * 3600);
+	assert_string_equal(policy->approval.max_request_age_file, "test.conf");
+	assert_int_equal(policy->approval.max_request_age_line, 5);
+	assert_contains(text, "\n[Approval]  ; for idguardctl token approve\nMaxRequestAge=12h  ; test.conf:5\n");
+	assert_int_equal(again->approval.max_request_age_sec, 12 * 3600);
+	idg_policy_free(again);
+	idg_policy_free(policy);
+	free(text);
+
+	/* Not set: not shown. */
+	policy = parse_ok("[Global]\nMode=audit\n");
+	text = format_ini(policy);
+	assert_null(strstr(text, "[Approval]"));
 	idg_policy_free(policy);
 	free(text);
 }
@@ -1404,6 +1443,7 @@ int main(void)
 		cmocka_unit_test(test_vid_pid_in_two_classes),
 		cmocka_unit_test(test_many_clearing_lines),
 		cmocka_unit_test(test_format_ini),
+		cmocka_unit_test(test_approval_section),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
