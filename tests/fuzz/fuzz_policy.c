@@ -54,6 +54,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	idg_diags_clear(&diags);
 	idg_policy_free(policy);
+	/* The same text as a registry file ([Approver] and [Approval] too). */
+	policy = idg_policy_new();
+	if (policy && idg_policy_parse_registry_string(policy, "site.conf", text, &diags) == 0)
+		idg_policy_format_ini(policy, devnull);
+	idg_diags_clear(&diags);
+	idg_policy_free(policy);
 	free(text);
 	return 0;
 }
