@@ -9,6 +9,7 @@ VERSION := 0.1.0
 BUILD ?= build
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
+LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR ?=
 
 CC ?= gcc
@@ -38,6 +39,7 @@ WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror=missing-prototype
 HARDENING := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O2 -fno-common $(WARNINGS) -I$(BUILD) -Ibpf -Iagent/lib \
 	-DIDG_VERSION='"$(VERSION)"' -DIDG_PREFIX='"$(PREFIX)"' -DIDG_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	-DIDG_LOCALEDIR='"$(LOCALEDIR)"' \
 	$(PKG_CFLAGS)
 CFLAGS ?=
 override CFLAGS := $(BASE_CFLAGS) $(HARDENING) $(CFLAGS)
@@ -51,6 +53,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 LIB_SRCS := $(sort $(wildcard agent/lib/*.c))
 DAEMON_SRCS := $(sort $(wildcard agent/daemon/*.c))
 CTL_SRCS := $(sort $(wildcard agent/ctl/*.c))
+NOTIFY_SRCS := $(sort $(wildcard agent/notify/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 HELPERS := $(patsubst tests/helpers/%.c,%,$(sort $(wildcard tests/helpers/*.c)))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
@@ -58,9 +61,17 @@ FUZZERS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+NOTIFY_OBJS := $(NOTIFY_SRCS:%.c=$(BUILD)/%.o)
 SKEL := $(BUILD)/gate.skel.h
 
-all: $(BUILD)/idguardd $(BUILD)/idguardctl $(BUILD)/idguard-backend
+# Translations (gettext domain "idguard"): po/LINGUAS lists them; the
+# catalogs are built where IDGUARD_LOCALEDIR=$(BUILD)/locale finds them.
+LINGUAS := $(shell sed -e 's/\#.*//' po/LINGUAS 2>/dev/null)
+MO_FILES := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/idguard.mo)
+# The sources whose texts are translated (those that call dgettext).
+I18N_SRCS := agent/lib/notice_text.c
+
+all: $(BUILD)/idguardd $(BUILD)/idguardctl $(BUILD)/idguard-backend $(BUILD)/idguard-notify $(MO_FILES)
 .PHONY: all
 
 # ---- kernel side -------------------------------------------------------------
@@ -94,6 +105,11 @@ $(BUILD)/idguardctl: $(CTL_OBJS) $(BUILD)/libidguard.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The clerk's desktop notifications (agent/notify), a per-session agent.
+$(BUILD)/idguard-notify: $(NOTIFY_OBJS) $(BUILD)/libidguard.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The CUPS backend (agent/cups): asks idguardd about each print job.
 $(BUILD)/idguard-backend: $(BUILD)/agent/cups/backend.o $(BUILD)/libidguard.a
 	$(call msg,LINK,$@)
@@ -102,7 +118,29 @@ $(BUILD)/idguard-backend: $(BUILD)/agent/cups/backend.o $(BUILD)/libidguard.a
 $(BUILD)/bpf:
 	@mkdir -p $@
 
+# ---- translations ------------------------------------------------------------
+$(BUILD)/locale/%/LC_MESSAGES/idguard.mo: po/%.po
+	@mkdir -p $(@D)
+	$(call msg,MSGFMT,$@)
+	$(Q)msgfmt --check --statistics -o $@ $< 2>$@.log || { cat $@.log; exit 1; }
+
+# Regenerates po/idguard.pot from the sources and merges it into each
+# po/LANG.po; translate what msgmerge marks fuzzy or leaves empty.
+po:
+	$(call msg,XGETTEXT,po/idguard.pot)
+	$(Q)xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=P_:1,2 \
+		--add-comments=TRANSLATORS: --package-name=idguard --package-version=$(VERSION) \
+		--msgid-bugs-address=idguard@lists.example.org --sort-by-file -o po/idguard.pot $(I18N_SRCS)
+	$(Q)for lang in $(LINGUAS); do \
+		[ -f po/$$lang.po ] || msginit --no-translator --locale=$$lang.UTF-8 -i po/idguard.pot -o po/$$lang.po; \
+		msgmerge --quiet --update --backup=none --previous po/$$lang.po po/idguard.pot && \
+		msgfmt --check --statistics -o /dev/null po/$$lang.po; \
+	done
+.PHONY: po
+
 # ---- tests -------------------------------------------------------------------
+# test_notice_text reads the built catalogs (IDGUARD_LOCALEDIR).
+$(BUILD)/tests/test_notice_text $(BUILD)/asan/tests/test_notice_text: | $(MO_FILES)
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libidguard.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
@@ -232,6 +270,10 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq --no-install-recommends ./ \
 			>/dev/null || exit 1; \
 	fi
+# The notification tests and the screenshots read Chinese texts.
+	$(Q)if ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf-\?8'; then \
+		echo "generating the zh_CN.UTF-8 locale"; localedef -i zh_CN -f UTF-8 zh_CN.UTF-8 || exit 1; \
+	fi
 .PHONY: deps
 
 # The benchmark compares with an auditd watch; Debian's package does not
@@ -253,6 +295,14 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/idguardd $(DESTDIR)$(PREFIX)/sbin/idguardd
 	install -m 0755 $(BUILD)/idguardctl $(DESTDIR)$(PREFIX)/bin/idguardctl
+	install -m 0755 $(BUILD)/idguard-notify $(DESTDIR)$(PREFIX)/bin/idguard-notify
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/user $(DESTDIR)$(SYSCONFDIR)/xdg/autostart
+	install -m 0644 packaging/idguard-notify.service $(DESTDIR)$(PREFIX)/lib/systemd/user/idguard-notify.service
+	install -m 0644 packaging/idguard-notify.desktop $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/idguard-notify.desktop
+	for lang in $(LINGUAS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES && \
+		install -m 0644 $(BUILD)/locale/$$lang/LC_MESSAGES/idguard.mo $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/idguard.mo; \
+	done
 	install -d $(DESTDIR)$(PREFIX)/lib/cups/backend
 	install -m 0700 $(BUILD)/idguard-backend $(DESTDIR)$(PREFIX)/lib/cups/backend/idguard
 	install -d $(DESTDIR)$(PREFIX)/share/idguard/cups
@@ -275,7 +325,8 @@ install: all
 	install -m 0644 packaging/journal-remote.conf.d/idguard.conf $(DESTDIR)$(PREFIX)/share/idguard/collection/journal-remote.conf.d/idguard.conf
 	install -m 0644 packaging/systemd-journal-remote.service.d/idguard.conf \
 		$(DESTDIR)$(PREFIX)/share/idguard/collection/systemd-journal-remote.service.d/idguard.conf
-	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 docs/man/idguard-notify.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 docs/man/idguardd.8 docs/man/idguardctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/man/idguard-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(DOCDIR)
@@ -300,5 +351,6 @@ help:
 	@echo "make check      run every test (root tests need root)"
 	@echo "make bench      measure the cost per open against no agent and auditd (root)"
 	@echo "make install    install into DESTDIR (PREFIX=$(PREFIX))"
+	@echo "make po         refresh po/idguard.pot and merge it into po/*.po"
 	@echo "make V=1        show the commands"
 .PHONY: help
