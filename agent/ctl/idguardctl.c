@@ -32,6 +32,7 @@ static void usage(FILE *out)
 		"  token request|approve|redeem|list|revoke|purposes\n"
 		"                             purpose tokens: 'idguardctl token --help'\n"
 		"  key generate --id ID       an approver's signing key pair\n"
+		"  why                        why you were refused, what to do next; your grants\n"
 		"  audit [--summary|--csv]    idguard's journal records, filtered (auditors)\n"
 		"\n"
 		"Options:\n"
@@ -139,6 +140,7 @@ static const struct {
 	{ "uninstall", ctl_uninstall },
 	{ "token", ctl_token },
 	{ "key", ctl_key },
+	{ "why", ctl_why },
 };
 
 int main(int argc, char **argv)

@@ -280,11 +280,19 @@ void daemon_notices_record(struct daemon *d, const struct idg_record *rec)
 	deliver(d, (uid_t)uid, refused_notice(d, rec));
 }
 
+/* The grant, and what happens at its end to a program still using its
+ * devices, so that the clerk is told the truth either way. */
+static void add_grant(const struct daemon *d, struct json_object *notice, const struct idg_grant_info *g)
+{
+	json_object_object_add(notice, "grant", daemon_grant_to_json(g));
+	add_str(notice, "on_grant_end", d->policy->on_grant_end == IDG_GRANT_END_LOG ? "log" : "terminate");
+}
+
 void daemon_notice_granted(struct daemon *d, const struct idg_grant_info *g)
 {
 	struct json_object *notice = notice_new("granted");
 
-	json_object_object_add(notice, "grant", daemon_grant_to_json(g));
+	add_grant(d, notice, g);
 	deliver(d, g->uid, notice);
 }
 
@@ -304,7 +312,7 @@ void daemon_notice_ended(struct daemon *d, const struct idg_grant_info *g)
 	if (!d->notices)
 		return;
 	notice = notice_new("ended");
-	json_object_object_add(notice, "grant", daemon_grant_to_json(g));
+	add_grant(d, notice, g);
 	add_str(notice, "reason", g->end_reason);
 	json_object_object_add(notice, "programs",
 			       d->notices->ending_grant == g->id && d->notices->ended_programs ?
@@ -371,7 +379,7 @@ void daemon_notices_upkeep(struct daemon *d)
 		}
 		n->warned[n->n_warned++] = g->id;
 		notice = notice_new("ending");
-		json_object_object_add(notice, "grant", daemon_grant_to_json(g));
+		add_grant(d, notice, g);
 		add_int(notice, "seconds_left", (int64_t)((left + 999999999ull) / 1000000000ull));
 		deliver(d, g->uid, notice);
 	}

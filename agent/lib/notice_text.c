@@ -349,6 +349,16 @@ static void grant_sentence(struct json_object *grant, struct text *body)
 		text_addf(body, _("Grant %lld."), (long long)id);
 }
 
+/* Whether the site ends a program still using a device when its grant
+ * ends (OnGrantEnd=terminate, also what an older daemon that does not say
+ * does) or only records it (log). */
+static bool ends_programs(struct json_object *notice)
+{
+	const char *how = str_of(notice, "on_grant_end");
+
+	return !how || !streq(how, "log");
+}
+
 static struct json_object *grant_of(struct json_object *notice)
 {
 	struct json_object *grant;
@@ -372,8 +382,12 @@ static int compose_granted(struct json_object *notice, struct idg_notice_text *o
 	text_init(&body, out->body, sizeof(out->body));
 	grant_sentence(grant, &body);
 	text_line(&body);
-	text_addf(&body, _("Finish and close the program before %s: a program still using the %s when the grant "
-			   "ends is ended."), until, classes);
+	if (ends_programs(notice))
+		text_addf(&body, _("Finish and close the program before %s: a program still using the %s when the "
+				   "grant ends is ended."), until, classes);
+	else
+		text_addf(&body, _("Finish and close the program before %s: after that the %s cannot be opened "
+				   "again."), until, classes);
 	out->urgency = IDG_URGENCY_NORMAL;
 	out->icon = "dialog-information";
 	return 0;
@@ -409,8 +423,12 @@ static int compose_ending(struct json_object *notice, struct idg_notice_text *ou
 	text_init(&body, out->body, sizeof(out->body));
 	grant_sentence(grant, &body);
 	text_line(&body);
-	text_addf(&body, _("It ends at %s. Finish the work and close the program now: a program still using the %s "
-			   "then is ended, and its unsaved work is lost."), until, classes);
+	if (ends_programs(notice))
+		text_addf(&body, _("It ends at %s. Finish the work and close the program now: a program still using "
+				   "the %s then is ended, and its unsaved work is lost."), until, classes);
+	else
+		text_addf(&body, _("It ends at %s. Finish the work now: after that the %s cannot be opened again."),
+			  until, classes);
 	/* Work is lost if she misses it: it stays until she dismisses it. */
 	out->urgency = IDG_URGENCY_CRITICAL;
 	out->icon = "dialog-warning";
@@ -530,6 +548,11 @@ static int compose(struct json_object *notice, enum mode mode, struct idg_notice
 int idg_notice_text(struct json_object *notice, struct idg_notice_text *out)
 {
 	return compose(notice, MODE_NOTIFICATION, out);
+}
+
+int idg_notice_text_for_terminal(struct json_object *notice, struct idg_notice_text *out)
+{
+	return compose(notice, MODE_LINE, out);
 }
 
 int idg_notice_line(struct json_object *notice, char *buf, size_t size)

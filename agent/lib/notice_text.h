@@ -45,6 +45,11 @@ void idg_i18n_init(void);
  * skip it). out is written only on success. */
 int idg_notice_text(struct json_object *notice, struct idg_notice_text *out);
 
+/* As idg_notice_text(), for a list of past notices in a terminal
+ * (`idguardctl why`): attempts counted as "(N attempts)", as the notice
+ * has them, rather than "in the last minute". */
+int idg_notice_text_for_terminal(struct json_object *notice, struct idg_notice_text *out);
+
 /* The same notice as one line for a terminal, without a newline:
  * "HH:MM:SS TITLE: BODY" with the body's lines joined by spaces (the time
  * of the notice, with the date when it is not today; attempts counted as

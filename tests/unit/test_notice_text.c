@@ -239,6 +239,18 @@ static void test_ending(void **state)
 		    "Grant for scanner, camera ends in 1 second", body, IDG_URGENCY_CRITICAL);
 }
 
+/* OnGrantEnd=log: programs are not ended, and the clerk is not told so. */
+static void test_ending_when_programs_are_only_recorded(void **state)
+{
+	(void)state;
+	expect_text(parse("{\"notice\":\"ending\",\"seconds_left\":300,\"on_grant_end\":\"log\",\"grant\":" GRANT_TOKEN "}"),
+		    "Grant for scanner, camera ends in 5 minutes",
+		    "Grant 7 for account-opening, case CASE-2026-0042, approved by wang.\n"
+		    "It ends at 2026-11-23 02:27:05. Finish the work now: after that the scanner, camera cannot be "
+		    "opened again.",
+		    IDG_URGENCY_CRITICAL);
+}
+
 static void test_ended(void **state)
 {
 	expect_text(parse("{\"notice\":\"ended\",\"reason\":\"expired\",\"grant\":" GRANT_TOKEN ",\"programs\":["
@@ -481,6 +493,7 @@ int main(void)
 		cmocka_unit_test_setup(test_granted, english_setup),
 		cmocka_unit_test_setup(test_granted_today, english_setup),
 		cmocka_unit_test_setup(test_ending, english_setup),
+		cmocka_unit_test_setup(test_ending_when_programs_are_only_recorded, english_setup),
 		cmocka_unit_test_setup(test_ended, english_setup),
 		cmocka_unit_test_setup(test_summary, english_setup),
 		cmocka_unit_test_setup(test_line, english_setup),
