@@ -295,7 +295,9 @@ void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *gran
 		 * it the device. */
 		if (!h.own && !(ended &= enforced))
 			continue;
-		if (!h.own && !process_gated(d, (int)pid))
+		/* Outside the gated cgroups (another idguardd's, an exempt
+		 * service) the grant never decided for it, whoever it is. */
+		if (!process_gated(d, (int)pid))
 			continue;
 		/* As the kernel decides: a live grant on the uid or on the session
 		 * of this very process still covers what it holds. */
