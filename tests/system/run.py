@@ -248,6 +248,28 @@ def t_camera_refused(g):
                    r"no purpose token$", rec["MESSAGE"]), f"MESSAGE: {rec['MESSAGE']}")
 
 
+def t_clerk_told_why(g):
+    """What a refused clerk sees on the real platform: her own notice, with
+    the next step, through `idguardctl why` (the desktop agent shows the
+    same); and the agent is set to start with every graphical session."""
+    r = g.as_clerk("idguardctl why --json")
+    check(r.status == 0, f"idguardctl why as the clerk failed: {r.err.strip()}")
+    notices = [n for n in json.loads(r.out)["notices"] if n.get("notice") == "refused"]
+    check(notices, f"no refusal in the clerk's notices: {r.out[:500]}")
+    n = notices[-1]
+    for field, want in (("class", "camera"), ("device", "/dev/video0"), ("program", "v4l2-ctl"),
+                        ("reason", "no-grant")):
+        check(n.get(field) == want, f"notice {field}={n.get(field)!r}, expected {want!r}")
+    commands = [p.get("command", "") for p in n.get("purposes", [])]
+    check(any(c.startswith("idguardctl token request --purpose ") and "--class camera" in c for c in commands),
+          f"no token request command in the notice: {commands}")
+    text = g.as_clerk("idguardctl why").out
+    check("idguard refused the camera" in text and "idguardctl token request" in text,
+          f"idguardctl why does not say it:\n{text}")
+    enabled = g.sh("systemctl --global is-enabled idguard-notify.service").out.strip()
+    check(enabled == "enabled", f"idguard-notify.service is {enabled!r} for user sessions, not enabled")
+
+
 def t_camera_granted(g):
     g.ok("idguardctl grant add --user clerk --class camera --minutes 10")
     r = g.as_clerk("rm -f /tmp/frame; v4l2-ctl -d /dev/video0 --stream-mmap --stream-count=1 --stream-to=/tmp/frame "
@@ -621,6 +643,7 @@ def run_kernel(suite, args, kernel, full, results):
                   loaded, missing)
         suite.run(f"{label} a real camera (vivid) is classified and refused for the clerk, and recorded",
                   t_camera_refused, g)
+        suite.run(f"{label} the refused clerk is told why and what to do (idguardctl why)", t_clerk_told_why, g)
         suite.run(f"{label} under a grant the clerk captures a frame, recorded as granted", t_camera_granted, g)
         if full:
             suite.run(f"{label} a program holding the camera is ended when the grant ends", t_holder_ended_when_the_grant_ends, g)
