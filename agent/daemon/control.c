@@ -264,21 +264,39 @@ static bool client_refuse(struct client *c, const char *code, const char *messag
 	return client_reply(c, idg_reply_error(code, message));
 }
 
+/* The one command that changes the connection: from now on it also
+ * carries this user's notices, and waiting on it is not idleness. Then
+ * what it missed while it was away (idguardd restarting, its own
+ * reconnection): the kept notices after the last one it had. */
+static bool handle_watch(struct client *c, struct json_object *request)
+{
+	struct json_object *since, *missed = NULL;
+	bool alive;
+
+	c->watching = true;
+	if (json_object_object_get_ex(request, "since_usec", &since))
+		missed = daemon_notices_since(c->control->daemon, c->cred.uid, (uint64_t)json_object_get_int64(since));
+	alive = client_reply(c, daemon_notices_watch_reply(c->control->daemon, &c->cred));
+	for (size_t i = 0; alive && missed && i < json_object_array_length(missed); i++)
+		alive = client_reply(c, json_object_get(json_object_array_get_idx(missed, i)));
+	json_object_put(missed);
+	return alive;
+}
+
 static bool handle_line(struct client *c, const char *line, size_t len)
 {
 	struct json_object *request, *reply;
 	struct idg_error err;
+	bool alive;
 
 	if (idg_request_parse(line, len, &request, &err) < 0)
 		return client_reply(c, idg_reply_error("invalid-request", err.message));
-	/* The one command that changes the connection: from now on it also
-	 * carries this user's notices, and waiting on it is not idleness. */
 	if (streq(idg_request_command(request), "watch")) {
-		c->watching = true;
-		reply = daemon_notices_watch_reply(c->control->daemon, &c->cred);
-	} else {
-		reply = daemon_handle_request(c->control->daemon, &c->cred, request);
+		alive = handle_watch(c, request);
+		json_object_put(request);
+		return alive;
 	}
+	reply = daemon_handle_request(c->control->daemon, &c->cred, request);
 	json_object_put(request);
 	return client_reply(c, reply);
 }

@@ -206,6 +206,9 @@ void daemon_notice_ended(struct daemon *d, const struct idg_grant_info *g);
 void daemon_notices_upkeep(struct daemon *d);
 /* The first line of a `watch` connection; the `notices` command. */
 struct json_object *daemon_notices_watch_reply(struct daemon *d, const struct ucred *cred);
+/* The kept notices of uid newer than since_usec, oldest first (a watcher
+ * that reconnects gets what it missed meanwhile). */
+struct json_object *daemon_notices_since(struct daemon *d, uid_t uid, uint64_t since_usec);
 struct json_object *daemon_notices_list(struct daemon *d, const struct ucred *cred, struct json_object *request);
 
 /* control.c */

@@ -397,6 +397,21 @@ struct json_object *daemon_notices_watch_reply(struct daemon *d, const struct uc
 	return reply;
 }
 
+struct json_object *daemon_notices_since(struct daemon *d, uid_t uid, uint64_t since_usec)
+{
+	struct notice_user *u = d->notices ? user_slot(d->notices, uid, false) : NULL;
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; u && i < u->n; i++) {
+		struct json_object *notice = u->items[(u->head + i) % NOTICES_PER_USER], *time;
+
+		if (json_object_object_get_ex(notice, "time_usec", &time) &&
+		    (uint64_t)json_object_get_int64(time) > since_usec)
+			json_object_array_add(list, json_object_get(notice));
+	}
+	return list;
+}
+
 struct json_object *daemon_notices_list(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
 	struct json_object *reply = idg_reply_ok(), *list = json_object_new_array(), *grants = json_object_new_array();

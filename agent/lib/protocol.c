@@ -14,6 +14,7 @@
 enum field_type {
 	FIELD_STRING,
 	FIELD_UINT,
+	FIELD_USEC,   /* a time in microseconds: 0 to INT64_MAX */
 	FIELD_BOOL,
 };
 
@@ -46,7 +47,7 @@ static const struct command_spec commands[] = {
 	{ "token-redeem", { { "token", FIELD_STRING, 1, 8192 }, { "scope", FIELD_STRING, 0, 16 } } },
 	{ "token-list", { { 0 } } },
 	{ "token-revoke", { { "id", FIELD_STRING, 1, 64 } } },
-	{ "watch", { { 0 } } },
+	{ "watch", { { "since_usec", FIELD_USEC, 0, 0 } } },
 	{ "notices", { { 0 } } },
 	{ "print-check",
 	  { { "user", FIELD_STRING, 1, 256 },
@@ -65,7 +66,16 @@ static const struct command_spec *find_command(const char *name)
 
 static const char *type_word(enum field_type type)
 {
-	return type == FIELD_STRING ? "a string" : type == FIELD_UINT ? "a non-negative integer" : "true or false";
+	switch (type) {
+	case FIELD_STRING:
+		return "a string";
+	case FIELD_UINT:
+		return "an integer from 0 to 4294967295";
+	case FIELD_USEC:
+		return "a time in microseconds, 0 or more";
+	default:
+		return "true or false";
+	}
 }
 
 static int check_field(const struct field_spec *f, struct json_object *value, const char *command,
@@ -86,13 +96,17 @@ static int check_field(const struct field_spec *f, struct json_object *value, co
 		    json_object_get_int64(value) > UINT32_MAX)
 			break;
 		return 0;
+	case FIELD_USEC:
+		/* json-c saturates larger numbers at INT64_MAX: still a time. */
+		if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) < 0)
+			break;
+		return 0;
 	case FIELD_BOOL:
 		if (json_object_is_type(value, json_type_boolean))
 			return 0;
 		break;
 	}
-	return idg_error_set(err, -EINVAL, "field '%s' of '%s' must be %s", f->name, command,
-			     f->type == FIELD_UINT ? "an integer from 0 to 4294967295" : type_word(f->type));
+	return idg_error_set(err, -EINVAL, "field '%s' of '%s' must be %s", f->name, command, type_word(f->type));
 }
 
 int idg_request_parse(const char *line, size_t len, struct json_object **ret_request, struct idg_error *err)

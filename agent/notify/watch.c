@@ -5,7 +5,9 @@
  * per line for as long as the daemon runs. When the daemon restarts the
  * connection closes, and this connects again (at once, then 1 s doubling
  * to 30 s while the socket is not there). What cannot be reached is said
- * once per outage on stderr, not every second.
+ * once per outage on stderr, not every second. Each request asks for the
+ * notices after the last one received (at first, after the start), so
+ * that refusals made while the connection was down are still shown.
  */
 #include "notify.h"
 
@@ -33,6 +35,7 @@ struct watch {
 	uint64_t backoff_usec;
 	bool in_outage;            /* said that it cannot reach idguardd */
 	char last_refusal[512];    /* the daemon's last "ok": false, said once */
+	uint64_t since_usec;       /* the newest notice passed on, or the start */
 };
 
 static void schedule_connect(struct watch *w, uint64_t delay_usec);
@@ -124,10 +127,16 @@ static int handle_lines(struct watch *w)
 			lost(w, "idguardd at %s sent a line that is not a JSON object", w->socket_path);
 			return -EPROTO;
 		}
-		if (!w->replied)
+		if (!w->replied) {
 			r = handle_reply(w, obj);
-		else
+		} else {
+			struct json_object *time;
+
+			if (json_object_object_get_ex(obj, "time_usec", &time) &&
+			    (uint64_t)json_object_get_int64(time) > w->since_usec)
+				w->since_usec = (uint64_t)json_object_get_int64(time);
 			w->on_notice(w->userdata, obj);
+		}
 		json_object_put(obj);
 		if (r < 0)
 			return r;
@@ -180,8 +189,10 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 
 static int connect_now(struct watch *w)
 {
-	static const char request[] = "{\"command\":\"watch\"}\n";
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char request[96];
+	int len = snprintf(request, sizeof(request), "{\"command\":\"watch\",\"since_usec\":%llu}\n",
+			   (unsigned long long)w->since_usec);
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 	int r;
@@ -201,8 +212,8 @@ static int connect_now(struct watch *w)
 		return -errno;
 	}
 	/* A fresh socket's buffer takes these few bytes at once. */
-	n = send(fd, request, sizeof(request) - 1, MSG_NOSIGNAL);
-	if (n != (ssize_t)sizeof(request) - 1) {
+	n = send(fd, request, (size_t)len, MSG_NOSIGNAL);
+	if (n != len) {
 		lost(w, "cannot send to idguardd at %s: %s", w->socket_path, n < 0 ? strerror(errno) : "short write");
 		return -EIO;
 	}
@@ -245,6 +256,9 @@ int watch_new(sd_event *event, const char *socket_path, bool verbose, watch_noti
 		return -ENOMEM;
 	*w = (struct watch){ .event = sd_event_ref(event), .socket_path = strdup(socket_path), .verbose = verbose,
 			     .on_notice = on_notice, .userdata = userdata, .fd = -1, .backoff_usec = RETRY_MIN_USEC };
+	/* What happened before this session's agent started is for `idguardctl
+	 * why`, not for the screen. */
+	w->since_usec = idg_now_realtime_usec();
 	if (!w->socket_path) {
 		watch_free(w);
 		return -ENOMEM;

@@ -7,8 +7,8 @@ WATCH=$(dirname "${BASH_SOURCE[0]}")/watch_client.py
 # start_watcher NAME OUT: a watching connection as that user; its pid in
 # WATCHERS (stopped by stop_watchers, by pid).
 WATCHERS=
-start_watcher() {
-	as_clerk "$1" /usr/bin/python3 "$WATCH" "$SOCK" >>"$2" 2>>"$T/watch.err" &
+start_watcher() { # NAME OUT [SINCE]
+	as_clerk "$1" /usr/bin/python3 "$WATCH" "$SOCK" ${3:+"$3"} >>"$2" 2>>"$T/watch.err" &
 	WATCHERS="$WATCHERS $!"
 	wait_until 5 grep -q '"ok":true' "$2" || fail "watch as $1 was not answered: $(cat "$2" "$T/watch.err" 2>/dev/null)"
 }
@@ -146,6 +146,32 @@ t_notice_survives_a_daemon_restart_as_a_reconnect() {
 	start_watcher idgt-wang "$T/wang2.watch"
 	refused idgt-wang "$T/cam"
 	wait_until 5 grep -q '"notice":"refused"' "$T/wang2.watch" || fail "no notice after the restart"
+}
+
+t_notice_made_while_the_watcher_was_away_is_sent_when_it_returns() {
+	local since
+	node_policy
+	start_daemon
+	trap 'stop_watchers; cleanup_env' EXIT
+	since=$(($(date +%s%N) / 1000))
+	# idguardd is down: the kernel refuses, and the record waits for it.
+	stop_daemon
+	refused idgt-wang "$T/cam"
+	start_daemon
+	wait_until 5 sh -c "setpriv --reuid=$(id -u idgt-wang) --regid=$(id -u idgt-wang) --clear-groups \
+		'$IDGUARDCTL' --socket '$SOCK' why --json | jq -e '.notices | length > 0' >/dev/null" ||
+		fail "the refusal made while idguardd was down made no notice"
+	# A watcher that asks for what came after its last notice gets it...
+	start_watcher idgt-wang "$T/back.watch" "$since"
+	wait_until 5 grep -q '"notice":"refused"' "$T/back.watch" || fail "the missed refusal was not sent: $(cat "$T/back.watch")"
+	assert_eq "$(notice_of "$T/back.watch" refused | jq -r .device)" "$T/cam" "the missed refusal"
+	# ...once; one that had it already, or another user, gets nothing.
+	start_watcher idgt-wang "$T/later.watch" "$(($(date +%s%N) / 1000))"
+	start_watcher idgt-li "$T/li.watch" "$since"
+	sleep 1
+	assert_eq "$(grep -c '"notice"' "$T/later.watch")" 0 "notices for a watcher that had them"
+	assert_eq "$(grep -c '"notice"' "$T/li.watch")" 0 "notices on another user's connection"
+	assert_eq "$(grep -c '"notice"' "$T/back.watch")" 1 "notices sent again"
 }
 
 t_why_shows_own_refusals_next_step_and_grants_only() {

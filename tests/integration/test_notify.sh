@@ -357,9 +357,14 @@ t_notify_survives_a_daemon_restart() {
 	wait_until 5 grep -q "closed the connection" "$T/session-idgt-wang/notify.log" ||
 		fail "the agent did not notice the daemon stopping: $(tail -3 "$T/session-idgt-wang/notify.log")"
 	kill -0 "$AGENT_PID" || fail "idguard-notify exited with the daemon"
+	# Refused while idguardd is down: the kernel refuses, the record waits,
+	# and the agent is shown it once it is back.
+	notify_refused idgt-wang "$T/cam"
 	start_daemon
 	wait_until 10 sh -c "[ \$(grep -c 'watching idguardd' '$T/session-idgt-wang/notify.log') -ge 2 ]" ||
 		fail "the agent did not reconnect: $(tail -5 "$T/session-idgt-wang/notify.log")"
+	wait_until 5 has_notification idgt-wang "refused the camera" ||
+		fail "the refusal made while idguardd was down was not shown: $(server_history idgt-wang)"
 	notify_refused idgt-wang "$T/scan"
 	wait_until 5 has_notification idgt-wang "refused the scanner" ||
 		fail "no notification after the restart: $(server_history idgt-wang)"

@@ -3,7 +3,9 @@
 {"command":"watch"} and writes every line it receives to standard output,
 prefixed by the CLOCK_REALTIME time of its arrival in microseconds, flushed
 at once; "closed" when the daemon closes the connection.
-Usage: watch_client.py SOCKET"""
+With SINCE (realtime µs), asks for the kept notices after it too, as
+idguard-notify does when it connects again.
+Usage: watch_client.py SOCKET [SINCE]"""
 import json
 import socket
 import sys
@@ -11,7 +13,10 @@ import time
 
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 sock.connect(sys.argv[1])
-sock.sendall(b'{"command":"watch"}\n')
+if len(sys.argv) > 2:
+    sock.sendall(b'{"command":"watch","since_usec":%d}\n' % int(sys.argv[2]))
+else:
+    sock.sendall(b'{"command":"watch"}\n')
 with open(sys.stdout.fileno(), "w", buffering=1, closefd=False) as out:
     buf = b""
     while True:
