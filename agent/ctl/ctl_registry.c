@@ -181,7 +181,7 @@ static void write_list(FILE *out, const char *key, char *const *list, size_t n)
 static int write_registry(const struct ctl_registry *reg, FILE *out)
 {
 	const struct idg_policy *policy = reg->policy;
-	char host[256] = "?", when[64], span[64], classes[128], public_text[IDG_PASERK_MAX];
+	char host[256] = "?", when[64], span[64], public_text[IDG_PASERK_MAX];
 
 	(void)gethostname(host, sizeof(host) - 1);
 	idg_rfc3339_format((int64_t)time(NULL), when, sizeof(when));
@@ -202,21 +202,8 @@ static int write_registry(const struct ctl_registry *reg, FILE *out)
 		      "# Older requests are refused unless the approver signs with --force.\n"
 		      "MaxRequestAge=%s\n",
 		      IDG_DEFAULT_REGISTRY_DIR, span);
-	for (size_t i = 0; i < policy->n_purposes; i++) {
-		const struct idg_purpose *p = &policy->purposes[i];
-
-		idg_class_mask_format(p->class_mask, classes, sizeof(classes));
-		(void)fprintf(out, "\n[Purpose %s]\n", p->id);
-		if (p->example)
-			(void)fprintf(out, "Example=yes\n");
-		(void)fprintf(out, "Description=%s\n", p->description ? p->description : "");
-		if (p->description_zh)
-			(void)fprintf(out, "Description[zh_CN]=%s\n", p->description_zh);
-		if (p->legal_basis)
-			(void)fprintf(out, "LegalBasis=%s\n", p->legal_basis);
-		(void)fprintf(out, "Classes=%s\nMaxMinutes=%u\n", classes, p->max_minutes);
-		write_list(out, "Approvers", p->approvers, p->n_approvers);
-	}
+	for (size_t i = 0; i < policy->n_purposes; i++)
+		idg_purpose_format_ini(&policy->purposes[i], false, out);
 	for (size_t i = 0; i < policy->n_approvers; i++) {
 		const struct idg_approver *a = &policy->approvers[i];
 

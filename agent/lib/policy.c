@@ -1255,6 +1255,28 @@ int idg_policy_load_registry(struct idg_policy *policy, const char *const *paths
 	return 0;
 }
 
+void idg_purpose_format_ini(const struct idg_purpose *p, bool with_source, FILE *out)
+{
+	char classes[256];
+
+	idg_class_mask_format(p->class_mask, classes, sizeof(classes));
+	(void)fprintf(out, "\n[Purpose %s]", p->id);
+	if (with_source)
+		(void)fprintf(out, "  ; %s:%u", p->file, p->line);
+	(void)fputc('\n', out);
+	if (p->example)
+		(void)fprintf(out, "Example=yes\n");
+	(void)fprintf(out, "Description=%s\n", p->description ? p->description : "");
+	if (p->description_zh)
+		(void)fprintf(out, "Description[zh_CN]=%s\n", p->description_zh);
+	if (p->legal_basis)
+		(void)fprintf(out, "LegalBasis=%s\n", p->legal_basis);
+	(void)fprintf(out, "Classes=%s\nMaxMinutes=%u\nApprovers=", classes, p->max_minutes);
+	for (size_t a = 0; a < p->n_approvers; a++)
+		(void)fprintf(out, "%s%s", a ? "," : "", p->approvers[a]);
+	(void)fputc('\n', out);
+}
+
 void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
 {
 	char buf[256];
@@ -1313,22 +1335,7 @@ void idg_policy_format_ini(const struct idg_policy *policy, FILE *out)
 	for (size_t i = 0; i < policy->n_exempt; i++)
 		(void)fprintf(out, "%s=%s  ; %s:%u\n", policy->exempt[i].is_unit ? "Unit" : "CGroup",
 			      policy->exempt[i].name, policy->exempt[i].file, policy->exempt[i].line);
-	for (size_t i = 0; i < policy->n_purposes; i++) {
-		const struct idg_purpose *p = &policy->purposes[i];
-
-		idg_class_mask_format(p->class_mask, buf, sizeof(buf));
-		(void)fprintf(out, "\n[Purpose %s]  ; %s:%u\n", p->id, p->file, p->line);
-		if (p->example)
-			(void)fprintf(out, "Example=yes\n");
-		(void)fprintf(out, "Description=%s\n", p->description ? p->description : "");
-		if (p->description_zh)
-			(void)fprintf(out, "Description[zh_CN]=%s\n", p->description_zh);
-		if (p->legal_basis)
-			(void)fprintf(out, "LegalBasis=%s\n", p->legal_basis);
-		(void)fprintf(out, "Classes=%s\nMaxMinutes=%u\nApprovers=", buf, p->max_minutes);
-		for (size_t a = 0; a < p->n_approvers; a++)
-			(void)fprintf(out, "%s%s", a ? "," : "", p->approvers[a]);
-		(void)fputc('\n', out);
-	}
+	for (size_t i = 0; i < policy->n_purposes; i++)
+		idg_purpose_format_ini(&policy->purposes[i], true, out);
 
 }

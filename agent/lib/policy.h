@@ -207,6 +207,10 @@ int idg_policy_effective_mode(const struct idg_policy *policy, unsigned class_id
 
 /* Writes the merged policy back as INI, with where each line came from. */
 void idg_policy_format_ini(const struct idg_policy *policy, FILE *out);
+/* One [Purpose] section as the parser reads it back; with_source adds
+ * "  ; FILE:LINE" to its header (policy show), without it the section is
+ * as a registry file holds it (token registry export). */
+void idg_purpose_format_ini(const struct idg_purpose *p, bool with_source, FILE *out);
 
 /* "char 81:*", "block 8:0-15", "/dev/video0" -> device fields (class_id,
  * file and line left alone). -EINVAL with a message in err on bad input. */
