@@ -20,7 +20,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${IDGUARD_VM_CACHE:-/var/cache/idguard-vm}
 
 # What a counter workstation has, and what the test drives it with.
-GUEST_PACKAGES="systemd systemd-sysv udev dbus kmod linux-image-amd64 initramfs-tools
+# dbus-user-session: the session bus of a desktop's user manager (for
+# idguard-notify's user unit).
+GUEST_PACKAGES="systemd systemd-sysv udev dbus dbus-user-session kmod linux-image-amd64 initramfs-tools
 qemu-guest-agent v4l-utils usbutils passwd procps iproute2 acl bpftool"
 
 log() { echo "image: $*" >&2; }

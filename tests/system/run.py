@@ -270,6 +270,31 @@ def t_clerk_told_why(g):
     check(enabled == "enabled", f"idguard-notify.service is {enabled!r} for user sessions, not enabled")
 
 
+def t_notify_agent_in_the_user_manager(g):
+    """idguard-notify as the package starts it: the user unit, under its own
+    sandbox (seccomp, no new privileges), in a real user manager with a real
+    session bus. It owns its bus name, takes the clerk's refusal from
+    idguardd and, with no notification server in this guest, says so and
+    keeps running: the sandbox lets it do all of that."""
+    g.ok("loginctl enable-linger clerk")
+    wait_for("the clerk's user manager", lambda: g.sh("systemctl is-active user@1001.service").out.strip() == "active",
+             60)
+    user = ("runuser -u clerk -- env XDG_RUNTIME_DIR=/run/user/1001 "
+            "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1001/bus ")
+    g.ok(user + "systemctl --user start idguard-notify.service")
+    wait_for("idguard-notify owns its bus name",
+             lambda: "org.idguard.Notify1" in g.sh(user + "busctl --user list --no-pager").out, 30)
+    check(g.clerk_open("/dev/video0") != "opened", "the clerk opened the camera")
+    journal = ("journalctl --no-pager -o cat _UID=1001 _SYSTEMD_USER_UNIT=idguard-notify.service")
+    wait_for("idguard-notify tried to show the refusal",
+             lambda: "no notification service" in g.sh(journal).out, 30)
+    state = g.ok(user + "systemctl --user show -p ActiveState,NRestarts,Result idguard-notify.service")
+    check("ActiveState=active" in state and "NRestarts=0" in state,
+          f"idguard-notify did not keep running under its sandbox:\n{state}\n{g.sh(journal).out[-1500:]}")
+    g.ok(user + "systemctl --user stop idguard-notify.service")
+    g.ok("loginctl disable-linger clerk")
+
+
 def t_camera_granted(g):
     g.ok("idguardctl grant add --user clerk --class camera --minutes 10")
     r = g.as_clerk("rm -f /tmp/frame; v4l2-ctl -d /dev/video0 --stream-mmap --stream-count=1 --stream-to=/tmp/frame "
@@ -644,6 +669,9 @@ def run_kernel(suite, args, kernel, full, results):
         suite.run(f"{label} a real camera (vivid) is classified and refused for the clerk, and recorded",
                   t_camera_refused, g)
         suite.run(f"{label} the refused clerk is told why and what to do (idguardctl why)", t_clerk_told_why, g)
+        if full:
+            suite.run(f"{label} idguard-notify runs in the user manager under its sandbox and takes the refusal",
+                      t_notify_agent_in_the_user_manager, g)
         suite.run(f"{label} under a grant the clerk captures a frame, recorded as granted", t_camera_granted, g)
         if full:
             suite.run(f"{label} a program holding the camera is ended when the grant ends", t_holder_ended_when_the_grant_ends, g)
