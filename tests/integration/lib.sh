@@ -120,6 +120,19 @@ request_and_approve() {
 		--approvers-dir "$T/approvers" --yes 2>/dev/null
 }
 
+# holder_camera_policy WARN_BEFORE: the camera class on 1:5, which has a
+# driver (so a program can hold it open past a grant's end), and the
+# warning before a grant ends.
+holder_camera_policy() {
+	write_policy <<-EOF
+	[Class camera]
+	Mode=enforce
+	Device=char 1:5
+	[Notify]
+	WarnBefore=$1
+	EOF
+}
+
 # Replaces the test policy with stdin.
 write_policy() {
 	cat > "$T/policy/50-test.conf"

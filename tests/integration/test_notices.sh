@@ -97,14 +97,7 @@ t_notice_refused_reaches_only_that_clerk_within_a_second() {
 t_notice_granted_warned_and_ended_with_the_program_ended() {
 	local n holder uid
 	uid=$(id -u idgt-wang)
-	# The camera here is 1:5 (it has a driver), so a descriptor can be held.
-	write_policy <<-EOF
-	[Class camera]
-	Mode=enforce
-	Device=char 1:5
-	[Notify]
-	WarnBefore=4s
-	EOF
+	holder_camera_policy 4s
 	start_daemon
 	trap 'stop_watchers; cleanup_env' EXIT
 	start_watcher idgt-wang "$T/wang.watch"

@@ -265,14 +265,7 @@ t_notify_refusal_shown_within_a_second_folded_and_to_her_only() {
 
 t_notify_grant_warning_and_end_naming_the_ended_program() {
 	local n holder
-	# The camera here is 1:5 (it has a driver), so a descriptor can be held.
-	write_policy <<-EOF
-	[Class camera]
-	Mode=enforce
-	Device=char 1:5
-	[Notify]
-	WarnBefore=4s
-	EOF
+	holder_camera_policy 4s
 	start_daemon
 	trap 'stop_sessions; cleanup_env' EXIT
 	start_session idgt-wang
