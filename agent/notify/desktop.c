@@ -151,15 +151,8 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void schedule_retry(struct desktop *d, uint64_t delay_usec)
 {
-	int r;
+	int r = notify_timer_arm(d->event, &d->retry, delay_usec, on_retry, d);
 
-	if (d->retry) {
-		r = sd_event_source_set_time_relative(d->retry, delay_usec);
-		if (r >= 0)
-			r = sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
-	} else {
-		r = sd_event_add_time_relative(d->event, &d->retry, CLOCK_MONOTONIC, delay_usec, 0, on_retry, d);
-	}
 	if (r < 0)
 		notify_log("cannot set a timer to reach the session bus again: %s", strerror(-r));
 }

@@ -149,13 +149,7 @@ static void retry_later(struct fold *f)
 	if (f->retry && sd_event_source_get_enabled(f->retry, &enabled) >= 0 && enabled != SD_EVENT_OFF)
 		return;
 	f->retry_backoff = delay * 2 > RETRY_MAX_USEC ? RETRY_MAX_USEC : delay * 2;
-	if (f->retry) {
-		r = sd_event_source_set_time_relative(f->retry, delay);
-		if (r >= 0)
-			r = sd_event_source_set_enabled(f->retry, SD_EVENT_ONESHOT);
-	} else {
-		r = sd_event_add_time_relative(f->event, &f->retry, CLOCK_MONOTONIC, delay, 0, on_retry, f);
-	}
+	r = notify_timer_arm(f->event, &f->retry, delay, on_retry, f);
 	if (r < 0)
 		notify_log("cannot set a timer to show waiting notices again: %s", strerror(-r));
 }

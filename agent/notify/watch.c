@@ -234,15 +234,8 @@ static int on_connect_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void schedule_connect(struct watch *w, uint64_t delay_usec)
 {
-	int r;
+	int r = notify_timer_arm(w->event, &w->retry, delay_usec, on_connect_timer, w);
 
-	if (w->retry) {
-		r = sd_event_source_set_time_relative(w->retry, delay_usec);
-		if (r >= 0)
-			r = sd_event_source_set_enabled(w->retry, SD_EVENT_ONESHOT);
-	} else {
-		r = sd_event_add_time_relative(w->event, &w->retry, CLOCK_MONOTONIC, delay_usec, 0, on_connect_timer, w);
-	}
 	if (r < 0)
 		notify_log("cannot set a timer to reach idguardd again: %s", strerror(-r));
 }
