@@ -4,11 +4,16 @@
 # and again, and counts the attempts and the opens that succeeded. SIGTERM
 # writes "ATTEMPTS OPENED" to OUT/result. The system test runs it while it
 # kills, stops, restarts, reloads and upgrades idguard: OPENED must stay 0.
+#
+# The trap only sets a flag, looked at before each attempt: bash runs a trap
+# between two commands, so a trap that wrote the result and exited could run
+# between counting an attempt and making it, and the count would be one more
+# than the opens the kernel saw (the journal would look one short).
 node=$1 out=$2
-attempts=0 opened=0
-trap 'echo "$attempts $opened" >"$out/result"; exit 0' TERM
+attempts=0 opened=0 stop=0
+trap 'stop=1' TERM
 echo $$ >"$out/pid"
-while :; do
+while ((!stop)); do
 	attempts=$((attempts + 1))
 	# The builtin's redirection is the open: the shell itself opens NODE.
 	if { : 3<"$node"; } 2>/dev/null; then
@@ -20,3 +25,4 @@ while :; do
 		echo "$attempts $opened" >"$out/progress.new" && mv "$out/progress.new" "$out/progress"
 	fi
 done
+echo "$attempts $opened" >"$out/result"
