@@ -29,9 +29,12 @@ endif
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
-PKGS := libbpf libsystemd libudev libcap inih json-c sqlite3 libsodium
+PKGS := libbpf libsystemd libudev libcap inih json-c sqlite3 libsodium libcbor
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+# Only the programs that talk to the site's MQTT broker (the relay and
+# idguardctl's approval inbox) link libmosquitto; idguardd does not.
+MQTT_LIBS := $(shell pkg-config --libs libmosquitto 2>/dev/null)
 
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror=missing-prototypes \
 	-Werror=implicit-function-declaration -Werror=format=2 -Wno-unused-parameter \
@@ -54,6 +57,7 @@ LIB_SRCS := $(sort $(wildcard agent/lib/*.c))
 DAEMON_SRCS := $(sort $(wildcard agent/daemon/*.c))
 CTL_SRCS := $(sort $(wildcard agent/ctl/*.c))
 NOTIFY_SRCS := $(sort $(wildcard agent/notify/*.c))
+RELAY_SRCS := $(sort $(wildcard agent/relay/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 HELPERS := $(patsubst tests/helpers/%.c,%,$(sort $(wildcard tests/helpers/*.c)))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
@@ -62,6 +66,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 NOTIFY_OBJS := $(NOTIFY_SRCS:%.c=$(BUILD)/%.o)
+RELAY_OBJS := $(RELAY_SRCS:%.c=$(BUILD)/%.o)
 SKEL := $(BUILD)/gate.skel.h
 
 # Translations (gettext domain "idguard"): po/LINGUAS lists them; the
@@ -71,7 +76,8 @@ MO_FILES := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/idguard.mo)
 # The sources whose texts are translated (those that call dgettext).
 I18N_SRCS := agent/lib/notice_text.c agent/ctl/ctl_why.c
 
-all: $(BUILD)/idguardd $(BUILD)/idguardctl $(BUILD)/idguard-backend $(BUILD)/idguard-notify $(MO_FILES)
+all: $(BUILD)/idguardd $(BUILD)/idguardctl $(BUILD)/idguard-backend $(BUILD)/idguard-notify $(BUILD)/idguard-relay \
+	$(MO_FILES)
 .PHONY: all
 
 # ---- kernel side -------------------------------------------------------------
@@ -103,7 +109,13 @@ $(BUILD)/idguardd: $(DAEMON_OBJS) $(BUILD)/libidguard.a
 
 $(BUILD)/idguardctl: $(CTL_OBJS) $(BUILD)/libidguard.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MQTT_LIBS)
+
+# The approval relay (agent/relay): carries requests and tokens between
+# idguardd and the site's MQTT broker, in a unit of its own.
+$(BUILD)/idguard-relay: $(RELAY_OBJS) $(BUILD)/libidguard.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MQTT_LIBS)
 
 # The clerk's desktop notifications (agent/notify), a per-session agent.
 $(BUILD)/idguard-notify: $(NOTIFY_OBJS) $(BUILD)/libidguard.a
@@ -144,7 +156,7 @@ $(BUILD)/tests/test_notice_text $(BUILD)/asan/tests/test_notice_text: | $(MO_FIL
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libidguard.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(MQTT_LIBS) -lcmocka
 
 # The testbed helper drives umockdev (simulated devices); only it links it.
 $(BUILD)/helpers/testbed: HELPER_PKGS := umockdev-1.0
@@ -166,7 +178,7 @@ $(ASAN)/libidguard.a: $(LIB_SRCS:%.c=$(ASAN)/%.o)
 $(ASAN)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ASAN)/libidguard.a
 	@mkdir -p $(@D)
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -O1 $(ASAN_FLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 $(ASAN_FLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS) $(MQTT_LIBS) -lcmocka
 
 # libFuzzer targets, built with clang against the library sources.
 FUZZ := $(BUILD)/fuzz
@@ -174,7 +186,7 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 $(FUZZ)/%: tests/fuzz/%.c $(LIB_SRCS) $(SKEL)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-unused-command-line-argument -Wno-unknown-warning-option -O1 $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-unused-command-line-argument -Wno-unknown-warning-option -O1 $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) $(MQTT_LIBS)
 
 unit-tests: $(UNIT_TESTS:%=$(BUILD)/tests/%) $(UNIT_TESTS:%=$(ASAN)/tests/%)
 helpers: $(HELPERS:%=$(BUILD)/helpers/%)
@@ -296,6 +308,7 @@ install: all
 	install -m 0755 $(BUILD)/idguardd $(DESTDIR)$(PREFIX)/sbin/idguardd
 	install -m 0755 $(BUILD)/idguardctl $(DESTDIR)$(PREFIX)/bin/idguardctl
 	install -m 0755 $(BUILD)/idguard-notify $(DESTDIR)$(PREFIX)/bin/idguard-notify
+	install -m 0755 $(BUILD)/idguard-relay $(DESTDIR)$(PREFIX)/sbin/idguard-relay
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/user $(DESTDIR)$(SYSCONFDIR)/xdg/autostart
 	install -m 0644 packaging/idguard-notify.service $(DESTDIR)$(PREFIX)/lib/systemd/user/idguard-notify.service
 	install -m 0644 packaging/idguard-notify.desktop $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/idguard-notify.desktop
@@ -314,6 +327,11 @@ install: all
 	install -m 0644 packaging/approvers.d-README $(DESTDIR)$(SYSCONFDIR)/idguard/approvers.d/README
 	install -d $(DESTDIR)/lib/systemd/system
 	install -m 0644 packaging/idguard.service $(DESTDIR)/lib/systemd/system/idguard.service
+	install -m 0644 packaging/idguard-relay.service $(DESTDIR)/lib/systemd/system/idguard-relay.service
+	install -d $(DESTDIR)$(PREFIX)/share/idguard/broker
+	install -m 0644 packaging/mosquitto/idguard.conf packaging/mosquitto/idguard.acl packaging/relay.conf.example \
+		$(DESTDIR)$(PREFIX)/share/idguard/broker/
+	install -m 0755 packaging/mosquitto/idguard-certs $(DESTDIR)$(PREFIX)/share/idguard/broker/idguard-certs
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/catalog $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	install -m 0644 packaging/idguard.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/idguard.catalog
 	install -m 0644 packaging/idguard.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/idguard.conf
@@ -331,7 +349,7 @@ install: all
 	install -m 0644 docs/man/idguard-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md docs/administrators.md docs/tokens.md docs/journal.md docs/collection.md \
-		docs/performance.md $(DESTDIR)$(DOCDIR)/
+		docs/performance.md docs/relay.md $(DESTDIR)$(DOCDIR)/
 ifeq ($(POSTINSTALL),yes)
 	systemd-sysusers idguard.conf
 	systemd-tmpfiles --create idguard.conf

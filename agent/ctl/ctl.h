@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "queue.h"
 #include "token.h"
 
 enum {
@@ -67,8 +68,10 @@ struct token_options {
 	const char *registry[CTL_TOKEN_MAX_PATHS];       /* --registry */
 	size_t n_registry;
 	const char *purpose, *ref, *classes, *key_file, *output, *max_age;
+	const char *relay, *reason;                      /* --relay FILE, --reason TEXT */
 	uint64_t minutes;
 	bool session, yes, force;
+	int send;                                        /* --send 1, --no-send 0, else -1 */
 	const char *operand;
 };
 
@@ -96,6 +99,47 @@ int ctl_registry_require_purposes(const struct ctl_registry *reg, const char *co
  * prints why not and returns CTL_EXIT_USAGE. */
 int ctl_token_operand(const char *operand, char *buf, size_t size, const char *what);
 int ctl_token_approve(struct ctl *ctl, const struct token_options *o);
+int ctl_token_decline(struct ctl *ctl, const struct token_options *o);
+
+/* ctl_inbox.c: the supervisor's approval inbox on the site's broker. */
+struct ctl_inbox_entry {
+	char workstation[128];        /* the sender's certificate name (the broker vouches) */
+	char rid[64];
+	char *code;                   /* NULL: removed */
+	bool decoded;
+	struct idg_token_request req;
+	char error[256];              /* why it could not be read */
+	bool answered;                /* an answer waits for the workstation */
+};
+struct ctl_inbox {
+	struct idg_queue_config cfg;
+	char broker[300];
+	struct idg_queue *queue;
+	struct ctl_inbox_entry *items;
+	size_t n;
+};
+/* Connects with this PC's certificate (--relay, ~/.config/idguard/relay.conf
+ * or /etc/idguard/relay.conf) and reads what waits. 0, or an exit code
+ * after saying why. */
+int ctl_inbox_open(const struct token_options *o, const char *command, struct ctl_inbox *box);
+void ctl_inbox_close(struct ctl_inbox *box);
+/* Whether an operand is a request id rather than a request code. */
+bool ctl_inbox_is_request_id(const char *text);
+/* The waiting request id names (short or whole); an exit code otherwise. */
+int ctl_inbox_find(struct ctl_inbox *box, const char *id, const char *command, struct ctl_inbox_entry **ret);
+/* Files text (a token or a decline) as the answer to e; waits for the
+ * broker to take it. */
+int ctl_inbox_send(struct ctl_inbox *box, const struct ctl_inbox_entry *e, const char *text, const char *command);
+int ctl_token_inbox(struct ctl *ctl, const struct token_options *o);
+
+/* ctl_requests.c: the clerk's side. Hands the request code to idguardd for
+ * the approval queue when a relay is set up (or --send); *ret_result says
+ * what happened ("sent", "why", "relay"), and a line is printed unless
+ * --json. 0, or an exit code when it could not be handed in. */
+int ctl_request_send(const struct ctl *ctl, const struct token_options *o, const char *code,
+		     struct json_object **ret_result);
+int ctl_token_requests(struct ctl *ctl);
+int ctl_token_cancel(struct ctl *ctl, const struct token_options *o);
 int ctl_token_registry(struct ctl *ctl, const struct token_options *o);
 
 #endif

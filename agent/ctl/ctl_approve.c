@@ -268,10 +268,10 @@ static void print_signed(const struct approval_view *v, const struct idg_token_c
 		      v->req->minutes, until, claims->jti, v->short_id);
 	if (v->forced)
 		(void)fprintf(stderr, "  FORCED       %s\n", v->forced_why);
-	(void)fprintf(stderr, "The token is on standard output: give it to %s.\n", v->user);
 }
 
-static void print_json(const struct approval_view *v, const struct idg_token_claims *claims, const char *token)
+static void print_json(const struct approval_view *v, const struct idg_token_claims *claims, const char *token,
+		       const char *sent_to, bool sent)
 {
 	struct json_object *obj = json_object_new_object();
 	char valid_until[64];
@@ -299,6 +299,10 @@ static void print_json(const struct approval_view *v, const struct idg_token_cla
 	json_object_object_add(obj, "forced", json_object_new_boolean(v->forced));
 	json_object_object_add(obj, "expires", json_object_new_int64(claims->exp));
 	json_object_object_add(obj, "valid_until", json_object_new_string(valid_until));
+	if (sent_to) {
+		json_object_object_add(obj, "workstation", json_object_new_string(sent_to));
+		json_object_object_add(obj, "sent", json_object_new_boolean(sent));
+	}
 	ctl_print_json(obj);
 	json_object_put(obj);
 }
@@ -324,16 +328,71 @@ static int ask(const struct token_options *o)
 	return 0;
 }
 
+/* The request to approve: from a request code (the operand, or stdin), or
+ * taken from the approval inbox on the site's broker by its id. */
+static int get_request(const struct token_options *o, struct idg_token_request *req, struct ctl_inbox *box,
+		       struct ctl_inbox_entry **ret_entry)
+{
+	char code[8192];
+	struct idg_error err;
+	int r;
+
+	*ret_entry = NULL;
+	if (o->operand && !streq(o->operand, "-") && strncmp(o->operand, "idgreq", 6) != 0 &&
+	    ctl_inbox_is_request_id(o->operand)) {
+		r = ctl_inbox_open(o, "approve", box);
+		if (r)
+			return r;
+		r = ctl_inbox_find(box, o->operand, "approve", ret_entry);
+		if (r)
+			return r;
+		*req = (*ret_entry)->req;
+		return 0;
+	}
+	r = ctl_token_operand(o->operand, code, sizeof(code), "request code or request id");
+	if (r)
+		return r;
+	if (idg_token_request_decode(code, req, &err) < 0) {
+		(void)fprintf(stderr, "idguardctl token approve: %s\n", err.message);
+		return CTL_EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* A request from the inbox names a workstation; the broker says which
+ * certificate sent it. They must agree, or someone's certificate is used
+ * where it should not be. */
+static int check_sender(const struct token_options *o, const struct ctl_inbox_entry *e, struct approval_view *v)
+{
+	if (!e || streq(e->workstation, e->req.hostname))
+		return 0;
+	if (o->force) {
+		v->forced = true;
+		(void)snprintf(v->forced_why, sizeof(v->forced_why),
+			       "signed with --force although the request says it is from %s and was sent with %s's "
+			       "certificate",
+			       v->hostname, e->workstation);
+		return 0;
+	}
+	(void)fprintf(stderr,
+		      "idguardctl token approve: request %s says it is from workstation %s, but the broker received it "
+		      "from the certificate of %s. Ask the clerk where she is; sign it anyway with --force\n",
+		      v->short_id, v->hostname, e->workstation);
+	return CTL_EXIT_FAILED;
+}
+
 int ctl_token_approve(struct ctl *ctl, const struct token_options *o)
 {
 	struct idg_token_request req;
 	struct idg_token_claims claims;
 	struct approval_view v = { .req = &req };
 	struct ctl_registry reg;
+	struct ctl_inbox box = { 0 };
+	struct ctl_inbox_entry *entry = NULL;
 	unsigned char sk[64], pk[32];
-	char code[8192], key_id[IDG_PASERK_MAX], until[64];
+	char key_id[IDG_PASERK_MAX], until[64];
 	_cleanup_free_ char *token = NULL;
-	struct idg_error err;
+	bool sent = false;
 	int r;
 
 	if (ctl->json && !o->yes) {
@@ -341,22 +400,21 @@ int ctl_token_approve(struct ctl *ctl, const struct token_options *o)
 				      "output, so say on the command line that you sign\n");
 		return CTL_EXIT_USAGE;
 	}
-	r = ctl_token_operand(o->operand, code, sizeof(code), "request code");
-	if (r)
-		return r;
 	if (!o->key_file) {
 		(void)fprintf(stderr, "idguardctl token approve: --key FILE is needed (your k4.secret key file)\n");
 		return CTL_EXIT_USAGE;
-	}
-	if (idg_token_request_decode(code, &req, &err) < 0) {
-		(void)fprintf(stderr, "idguardctl token approve: %s\n", err.message);
-		return CTL_EXIT_FAILED;
 	}
 	r = read_secret_key(o->key_file, sk);
 	if (r < 0) {
 		(void)fprintf(stderr, "idguardctl token approve: cannot use key file %s: %s\n", o->key_file,
 			      r == -EINVAL ? "not a PASERK k4.secret key" : strerror(-r));
 		return CTL_EXIT_FAILED;
+	}
+	r = get_request(o, &req, &box, &entry);
+	if (r) {
+		sodium_memzero(sk, sizeof(sk));
+		ctl_inbox_close(&box);
+		return r;
 	}
 	memcpy(pk, sk + 32, sizeof(pk));
 	(void)idg_paserk_pid(pk, key_id, sizeof(key_id));
@@ -368,6 +426,7 @@ int ctl_token_approve(struct ctl *ctl, const struct token_options *o)
 	}
 	if (r) {
 		sodium_memzero(sk, sizeof(sk));
+		ctl_inbox_close(&box);
 		return r;
 	}
 	v.now = (int64_t)time(NULL);
@@ -380,6 +439,8 @@ int ctl_token_approve(struct ctl *ctl, const struct token_options *o)
 	r = check_approval(&reg, &req, key_id, pk, o->key_file, &v.approver, &v.purpose);
 	if (r == 0)
 		r = check_age(o, &reg, &v);
+	if (r == 0)
+		r = check_sender(o, entry, &v);
 	if (r == 0) {
 		v.description = wants_zh_cn() && v.purpose->description_zh ? v.purpose->description_zh
 			      : v.purpose->description ? v.purpose->description : "";
@@ -392,15 +453,26 @@ int ctl_token_approve(struct ctl *ctl, const struct token_options *o)
 		r = CTL_EXIT_FAILED;
 	}
 	sodium_memzero(sk, sizeof(sk));
+	/* From the inbox, the token goes back the way the request came. If
+	 * the broker does not take it, it is printed to be given by hand. */
+	if (r == 0 && entry)
+		sent = ctl_inbox_send(&box, entry, token, "approve") == 0;
 	if (r == 0) {
 		idg_format_time((uint64_t)claims.exp * 1000000, until, sizeof(until));
 		if (ctl->json) {
-			print_json(&v, &claims, token);
+			print_json(&v, &claims, token, entry ? entry->workstation : NULL, sent);
 		} else {
 			print_signed(&v, &claims, until);
-			(void)printf("%s\n", token);
+			if (sent) {
+				(void)fprintf(stderr, "Sent to %s through the broker %s: it is redeemed there for %s, who is "
+						      "told.\n", entry->workstation, box.broker, v.user);
+			} else {
+				(void)fprintf(stderr, "The token is on standard output: give it to %s.\n", v.user);
+				(void)printf("%s\n", token);
+			}
 		}
 	}
 	ctl_registry_clear(&reg);
+	ctl_inbox_close(&box);
 	return r;
 }

@@ -25,7 +25,12 @@
 
 static const char token_help[] =
 	"Usage: idguardctl token request --purpose ID --ref REF --class C[,C] --minutes N\n"
+	"                               [--session] [--send | --no-send]\n"
+	"       idguardctl token requests\n"
+	"       idguardctl token cancel REQUEST-ID\n"
+	"       idguardctl token inbox [--relay FILE]\n"
 	"       idguardctl token approve REQUEST --key FILE [--yes] [--max-age SPAN] [--force]\n"
+	"       idguardctl token decline REQUEST-ID --reason TEXT --key FILE [--relay FILE]\n"
 	"       idguardctl token redeem TOKEN [--session]\n"
 	"       idguardctl token list\n"
 	"       idguardctl token revoke ID\n"
@@ -33,20 +38,33 @@ static const char token_help[] =
 	"       idguardctl token registry export [--output FILE]\n"
 	"\n"
 	"request   (clerk) asks for a purpose token: checks the request against the\n"
-	"          policy and prints a request code for the approver, with a sentence\n"
-	"          to read aloud. REF is the case or file number, never an ID number.\n"
+	"          policy, prints a sentence to read aloud and the request code, and,\n"
+	"          where a relay is set up (" IDG_RELAY_CONFIG "), sends it to the\n"
+	"          approval queue: the approved token comes back and is redeemed for\n"
+	"          you (with --session: for this login session only). --no-send: only\n"
+	"          print the code. REF is the case or file number, never an ID number.\n"
+	"requests  (clerk) your requests sent for approval, and where each stands\n"
+	"cancel    (clerk) withdraws a request of yours from the approval queue\n"
+	"inbox     (supervisor) what waits in the approval queue: clerk, workstation\n"
+	"          (the name its certificate proves), purpose, case, classes, minutes,\n"
+	"          how long it has waited. Reads --relay FILE, else\n"
+	"          ~/.config/idguard/relay.conf, else " IDG_RELAY_CONFIG ".\n"
 	"approve   (supervisor) shows everything the token would say (clerk,\n"
 	"          workstation, purpose, case, classes, minutes, when the request was\n"
 	"          made), asks \"Sign this token? [y/N]\", then signs it with your key\n"
-	"          file (k4.secret) and prints the token on standard output. Works on\n"
-	"          any machine with the site's registry; no daemon needed. You cannot\n"
-	"          approve your own request. REQUEST may be '-' (stdin).\n"
+	"          file (k4.secret). REQUEST is a request code (or '-' for stdin): the\n"
+	"          token is printed on standard output; or a request id from the inbox\n"
+	"          (B4A4-EAE7): the token goes back to the workstation by itself. Works\n"
+	"          on any machine with the site's registry; no daemon needed. You\n"
+	"          cannot approve your own request.\n"
 	"          --yes      sign without asking (scripts; needed when stdin is not a\n"
 	"                     terminal, and with --json)\n"
 	"          --max-age SPAN  refuse requests older than SPAN (1d, 12h, 30min;\n"
 	"                     default: the registry's MaxRequestAge=, else 1d)\n"
 	"          --force    sign a request that is too old or dated in the future\n"
 	"          Exit status 5: not confirmed, nothing signed.\n"
+	"decline   (supervisor) refuses a request from the inbox, signed with your\n"
+	"          key; the clerk is told your reason (never an ID number in it).\n"
 	"redeem    (clerk) turns the token into access on this workstation; with\n"
 	"          --session only for this login session. TOKEN may be '-' (stdin).\n"
 	"list      your live tokens (everyone's for root and approver-administrators)\n"
@@ -67,7 +85,8 @@ static const char token_help[] =
 
 static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_options *o)
 {
-	enum { OPT_POLICY = 256, OPT_APPROVERS, OPT_REGISTRY, OPT_SESSION, OPT_OUTPUT, OPT_MAX_AGE, OPT_FORCE };
+	enum { OPT_POLICY = 256, OPT_APPROVERS, OPT_REGISTRY, OPT_SESSION, OPT_OUTPUT, OPT_MAX_AGE, OPT_FORCE, OPT_RELAY,
+	       OPT_REASON, OPT_SEND, OPT_NO_SEND };
 	static const struct option options[] = {
 		{ "purpose", required_argument, NULL, 'p' },
 		{ "ref", required_argument, NULL, 'r' },
@@ -81,6 +100,10 @@ static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_op
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "relay", required_argument, NULL, OPT_RELAY },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "send", no_argument, NULL, OPT_SEND },
+		{ "no-send", no_argument, NULL, OPT_NO_SEND },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -134,6 +157,16 @@ static int parse_options(struct ctl *ctl, int argc, char **argv, struct token_op
 			break;
 		case OPT_FORCE:
 			o->force = true;
+			break;
+		case OPT_RELAY:
+			o->relay = optarg;
+			break;
+		case OPT_REASON:
+			o->reason = optarg;
+			break;
+		case OPT_SEND:
+		case OPT_NO_SEND:
+			o->send = c == OPT_SEND;
 			break;
 		case 'y':
 			o->yes = true;
@@ -207,6 +240,7 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 	struct passwd *pw = getpwuid(getuid());
 	struct idg_error err;
 	char bad[64], summary[1024], short_id[16];
+	struct json_object *sent = NULL;
 	unsigned char nonce[8];
 	_cleanup_free_ char *code = NULL;
 	int r;
@@ -251,6 +285,10 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 		(void)fprintf(stderr, "idguardctl token request: out of memory\n");
 		return CTL_EXIT_FAILED;
 	}
+	if (!ctl->json)
+		(void)printf("%s\n\n", summary);
+	/* The online way first; the code below it works whatever happens. */
+	r = ctl_request_send(ctl, o, code, &sent);
 	if (ctl->json) {
 		struct json_object *obj = json_object_new_object();
 
@@ -258,11 +296,19 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 		json_object_object_add(obj, "request", json_object_new_string(code));
 		json_object_object_add(obj, "request_id", json_object_new_string(short_id));
 		json_object_object_add(obj, "summary", json_object_new_string(summary));
+		json_object_object_add(obj, "queue", json_object_get(sent));
 		ctl_print_json(obj);
 		json_object_put(obj);
 	} else {
-		(void)printf("%s\n\nSend this request code to your approver:\n%s\n", summary, code);
+		(void)printf("%sequest code for your approver:\n%s\n",
+			     json_object_get_boolean(json_object_object_get(sent, "sent")) ? "\nIf it cannot wait, the r"
+											     : "R",
+			     code);
 	}
+	json_object_put(sent);
+	/* The code was made: a request that could not be sent is not a
+	 * failure of this command, it says so and the code goes by hand. */
+	(void)r;
 	return CTL_EXIT_OK;
 }
 
@@ -410,7 +456,7 @@ static int token_purposes(struct ctl *ctl, const struct token_options *o)
 
 int ctl_token(const struct ctl *ctl_in, int argc, char **argv)
 {
-	struct token_options o = { 0 };
+	struct token_options o = { .send = -1 };
 	struct ctl ctl = *ctl_in;
 	const char *action;
 	int r;
@@ -425,6 +471,12 @@ int ctl_token(const struct ctl *ctl_in, int argc, char **argv)
 		return CTL_OPTIONS_EXIT(r);
 	if (streq(action, "request"))
 		return token_request(&ctl, &o);
+	if (streq(action, "requests"))
+		return ctl_token_requests(&ctl);
+	if (streq(action, "cancel"))
+		return ctl_token_cancel(&ctl, &o);
+	if (streq(action, "inbox"))
+		return ctl_token_inbox(&ctl, &o);
 	if (streq(action, "approve"))
 		return ctl_token_approve(&ctl, &o);
 	if (streq(action, "redeem"))
@@ -438,7 +490,8 @@ int ctl_token(const struct ctl *ctl_in, int argc, char **argv)
 	if (streq(action, "registry"))
 		return ctl_token_registry(&ctl, &o);
 	(void)fprintf(stderr,
-		      "idguardctl token: unknown action '%s' (request, approve, redeem, list, revoke, purposes, registry)\n",
+		      "idguardctl token: unknown action '%s' (request, requests, cancel, inbox, approve, decline, redeem, "
+		      "list, revoke, purposes, registry)\n",
 		      action);
 	return CTL_EXIT_USAGE;
 }

@@ -148,6 +148,7 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 		add_uint(counters, idg_stat_name(s), stats[s]);
 	add_uint(counters, "journal_failures", d->journal_failures);
 	json_object_object_add(reply, "counters", counters);
+	json_object_object_add(reply, "relay", daemon_relay_json(d));
 	return reply;
 }
 
@@ -375,25 +376,38 @@ static struct json_object *do_grant_remove(struct daemon *d, const struct ucred 
 	return idg_reply_ok();
 }
 
+/* Who may run a command: anyone (it acts for the caller, known from
+ * SO_PEERCRED), root, or the approval relay's user (and root). */
+enum who { ANYONE, ROOT, RELAY };
+
 static const struct {
 	const char *name;
-	bool root_only;
+	enum who who;
 	command_fn fn;
 } command_table[] = {
-	{ "ping", false, do_ping },
-	{ "status", false, do_status },
-	{ "devices", false, do_devices },
-	{ "print-check", true, daemon_print_check },
-	{ "reload", true, do_reload },
-	{ "grant-add", true, do_grant_add },
-	{ "grant-list", false, do_grant_list },
-	{ "grant-remove", true, do_grant_remove },
+	{ "ping", ANYONE, do_ping },
+	{ "status", ANYONE, do_status },
+	{ "devices", ANYONE, do_devices },
+	{ "print-check", ROOT, daemon_print_check },
+	{ "reload", ROOT, do_reload },
+	{ "grant-add", ROOT, do_grant_add },
+	{ "grant-list", ANYONE, do_grant_list },
+	{ "grant-remove", ROOT, do_grant_remove },
 	/* Staff redeem their own tokens; the caller is who SO_PEERCRED says. */
-	{ "token-redeem", false, daemon_token_redeem },
-	{ "token-list", false, daemon_token_list },
-	{ "token-revoke", false, daemon_token_revoke },
-	/* "watch" turns the connection into a stream: control.c answers it. */
-	{ "notices", false, daemon_notices_list },
+	{ "token-redeem", ANYONE, daemon_token_redeem },
+	{ "token-list", ANYONE, daemon_token_list },
+	{ "token-revoke", ANYONE, daemon_token_revoke },
+	/* The online round trip: staff send and cancel their own requests. */
+	{ "request-submit", ANYONE, daemon_request_submit },
+	{ "request-list", ANYONE, daemon_request_list },
+	{ "request-cancel", ANYONE, daemon_request_cancel },
+	/* "watch" and "relay-watch" turn the connection into a stream:
+	 * control.c answers them. */
+	{ "notices", ANYONE, daemon_notices_list },
+	{ "relay-status", RELAY, daemon_relay_status },
+	{ "relay-sent", RELAY, daemon_relay_sent },
+	{ "relay-withdrawn", RELAY, daemon_relay_withdrawn },
+	{ "relay-answer", RELAY, daemon_relay_answer },
 };
 
 struct json_object *daemon_handle_request(struct daemon *d, const struct ucred *cred, struct json_object *request)
@@ -404,8 +418,12 @@ struct json_object *daemon_handle_request(struct daemon *d, const struct ucred *
 	for (size_t i = 0; i < ARRAY_SIZE(command_table); i++) {
 		if (!streq(command_table[i].name, command))
 			continue;
-		if (command_table[i].root_only && cred->uid != 0) {
+		if (command_table[i].who == ROOT && cred->uid != 0) {
 			(void)snprintf(message, sizeof(message), "'%s' is for administrators: run it as root", command);
+			return idg_reply_error("permission-denied", message);
+		}
+		if (command_table[i].who == RELAY && !daemon_is_relay(d, cred)) {
+			(void)snprintf(message, sizeof(message), "'%s' is for the approval relay (idguard-relay)", command);
 			return idg_reply_error("permission-denied", message);
 		}
 		return command_table[i].fn(d, cred, request);

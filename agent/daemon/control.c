@@ -61,6 +61,7 @@ struct client {
 	uint64_t last_taken_ns;   /* when the client last took reply bytes */
 	bool close_after_write;
 	bool watching;            /* receives its user's notices (notices.c) */
+	bool relay_watching;      /* the relay's: receives the outbox (requests.c) */
 };
 
 /* Who had a connection closed, and when that was last recorded. */
@@ -283,6 +284,16 @@ static bool handle_watch(struct client *c, struct json_object *request)
 	return alive;
 }
 
+/* The relay's stream: the outbox now, then again at every change. */
+static bool handle_relay_watch(struct client *c)
+{
+	if (!daemon_is_relay(c->control->daemon, &c->cred))
+		return client_refuse(c, "permission-denied", "'relay-watch' is for the approval relay (idguard-relay)");
+	c->watching = true;       /* exempt from the idle timeout, bound by the caps */
+	c->relay_watching = true;
+	return client_reply(c, daemon_relay_watch_reply(c->control->daemon));
+}
+
 static bool handle_line(struct client *c, const char *line, size_t len)
 {
 	struct json_object *request, *reply;
@@ -295,6 +306,10 @@ static bool handle_line(struct client *c, const char *line, size_t len)
 		alive = handle_watch(c, request);
 		json_object_put(request);
 		return alive;
+	}
+	if (streq(idg_request_command(request), "relay-watch")) {
+		json_object_put(request);
+		return handle_relay_watch(c);
 	}
 	reply = daemon_handle_request(c->control->daemon, &c->cred, request);
 	json_object_put(request);
@@ -516,9 +531,28 @@ void control_push(struct control *ctl, uid_t uid, struct json_object *notice)
 
 		/* The caps apply: a watcher that does not read is closed like
 		 * any other connection, and reconnects. */
-		if (c && c->watching && !c->close_after_write && c->cred.uid == uid)
+		if (c && c->watching && !c->relay_watching && !c->close_after_write && c->cred.uid == uid)
 			(void)client_reply(c, json_object_get(notice));
 	}
+}
+
+void control_push_relay(struct control *ctl, struct json_object *event)
+{
+	for (int i = 0; ctl && i < MAX_CLIENTS; i++) {
+		struct client *c = ctl->clients[i];
+
+		if (c && c->relay_watching && !c->close_after_write)
+			(void)client_reply(c, json_object_get(event));
+	}
+}
+
+int control_relay_watchers(const struct control *ctl)
+{
+	int n = 0;
+
+	for (int i = 0; ctl && i < MAX_CLIENTS; i++)
+		n += ctl->clients[i] && ctl->clients[i]->relay_watching && !ctl->clients[i]->close_after_write;
+	return n;
 }
 
 int control_count(const struct control *ctl)

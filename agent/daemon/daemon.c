@@ -9,6 +9,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -204,6 +205,7 @@ static void on_timer(struct io_watch *watch, uint32_t events)
 	(void)idg_gate_events_consume(d->gate);
 	daemon_grants_expire(d);
 	daemon_notices_upkeep(d);
+	daemon_requests_upkeep(d);
 	if (now >= d->next_stats_ns) {
 		daemon_report_counters(d, false);
 		daemon_update_status(d);
@@ -252,6 +254,23 @@ static int drop_privileges(struct daemon *d, struct idg_error *err)
 	return idg_privileges_drop(keep, n, err);
 }
 
+/* The approval relay runs as its own system user (idguard-relay.service);
+ * its commands are taken from that uid and root only. No such user: no
+ * relay but root's. */
+static void resolve_relay_user(struct daemon *d)
+{
+	struct passwd pw, *found = NULL;
+	char scratch[1024];
+
+	d->relay_uid = (uid_t)-1;
+	if (!d->opts.relay_user || !*d->opts.relay_user)
+		return;
+	if (getpwnam_r(d->opts.relay_user, &pw, scratch, sizeof(scratch), &found) == 0 && found && found->pw_uid != 0)
+		d->relay_uid = found->pw_uid;
+	else
+		log_info("no user %s: only root may act as the approval relay", d->opts.relay_user);
+}
+
 static int setup(struct daemon *d, struct idg_error *err, char *policy_error, size_t policy_error_size)
 {
 	struct idg_gate_options gate_opts;
@@ -294,6 +313,7 @@ static int setup(struct daemon *d, struct idg_error *err, char *policy_error, si
 	r = daemon_notices_open(d);
 	if (r < 0)
 		return idg_error_set(err, r, "out of memory");
+	resolve_relay_user(d);
 
 	gate_opts = (struct idg_gate_options){
 		.bpffs_dir = d->opts.bpffs_dir,

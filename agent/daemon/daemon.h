@@ -22,6 +22,7 @@
 #include "grants.h"
 #include "journal.h"
 #include "policy.h"
+#include "token.h"
 #include "watchlist.h"
 
 #define IDG_MAX_POLICY_DIRS 16
@@ -39,6 +40,7 @@ struct daemon_options {
 	enum idg_journal_target journal_target;
 	int ready_fd;             /* background mode: told 'R' once ready, or -1 */
 	int bpf_helpers;          /* enum idg_helper bits, or -1: as the kernel offers */
+	const char *relay_user;   /* who may act as the approval relay (besides root) */
 };
 
 struct control;
@@ -84,6 +86,13 @@ struct daemon {
 	struct idg_grants *grants;
 	struct control *control;
 	struct notices *notices;        /* what clerks are told (notices.c) */
+	uid_t relay_uid;                /* opts.relay_user's uid, or -1 when there is none */
+	struct {                        /* as the relay last reported it (requests.c) */
+		bool connected;
+		char broker[256];
+		char error[256];
+		uint64_t since_usec;
+	} relay;
 
 	int lock_fd;              /* flock on the bpffs dir, see idg_gate_lock() */
 	int epoll_fd;
@@ -172,7 +181,24 @@ int daemon_grant_end(struct daemon *d, uint64_t id, const char *reason, struct i
  * device of its classes are ended (OnGrantEnd=terminate) or recorded. */
 void daemon_end_open_handles(struct daemon *d, const struct idg_grant_info *grant);
 
-/* tokens.c: the purpose-token commands. */
+/* tokens.c: the purpose-token commands. A token is redeemed for the
+ * clerk at the socket, or (requests.c) for the clerk whose request the
+ * relay brought the answer to: expect then names that request, and the
+ * token must answer it. */
+struct idg_stored_request;
+struct daemon_redeemer {
+	uint32_t uid;
+	char user[64];
+	pid_t client_pid;
+	bool session_scope;
+	uint32_t session;
+	bool via_relay;
+	const char *request_id;                 /* via the relay: the request answered */
+	const struct idg_stored_request *expect; /* via the relay */
+};
+int64_t daemon_peer_session(pid_t pid);
+struct json_object *daemon_token_redeem_for(struct daemon *d, const struct daemon_redeemer *who, const char *token,
+					    enum idg_token_rejection *ret_reason);
 struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cred, struct json_object *request);
 struct json_object *daemon_token_list(struct daemon *d, const struct ucred *cred, struct json_object *request);
 struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cred, struct json_object *request);
@@ -211,9 +237,34 @@ struct json_object *daemon_notices_watch_reply(struct daemon *d, const struct uc
 struct json_object *daemon_notices_since(struct daemon *d, uid_t uid, uint64_t since_usec);
 struct json_object *daemon_notices_list(struct daemon *d, const struct ucred *cred, struct json_object *request);
 
+/* requests.c: the online approval round trip (the outbox, the relay's
+ * commands; see idguard-relay(8)). */
+struct json_object *daemon_request_submit(struct daemon *d, const struct ucred *cred, struct json_object *request);
+struct json_object *daemon_request_list(struct daemon *d, const struct ucred *cred, struct json_object *request);
+struct json_object *daemon_request_cancel(struct daemon *d, const struct ucred *cred, struct json_object *request);
+struct json_object *daemon_relay_status(struct daemon *d, const struct ucred *cred, struct json_object *request);
+struct json_object *daemon_relay_sent(struct daemon *d, const struct ucred *cred, struct json_object *request);
+struct json_object *daemon_relay_withdrawn(struct daemon *d, const struct ucred *cred, struct json_object *request);
+struct json_object *daemon_relay_answer(struct daemon *d, const struct ucred *cred, struct json_object *request);
+/* The first line of a relay-watch connection (the outbox so far). */
+struct json_object *daemon_relay_watch_reply(struct daemon *d);
+struct json_object *daemon_relay_json(const struct daemon *d);
+bool daemon_is_relay(const struct daemon *d, const struct ucred *cred);
+void daemon_requests_upkeep(struct daemon *d);
+/* A token answering request rid was redeemed (through the relay or pasted):
+ * the request, if it waits in the outbox, is granted and withdrawn. */
+void daemon_request_redeemed(struct daemon *d, const char *rid, const char *approver);
+/* notices.c: a request that ended without a grant (declined, expired), or
+ * an answer that could not be used (answer-refused), told to its clerk. */
+void daemon_notice_request(struct daemon *d, const struct idg_stored_request *r, const char *kind,
+			   const char *approver, const char *reason);
+
 /* control.c */
 /* Sends a notice to every watching connection of uid (and no other). */
 void control_push(struct control *c, uid_t uid, struct json_object *notice);
+/* Sends an event to the relay's watching connections. */
+void control_push_relay(struct control *c, struct json_object *event);
+int control_relay_watchers(const struct control *c);
 /* -EADDRINUSE (with a message) when another daemon listens on path. */
 int control_check_free(const char *path, struct idg_error *err);
 int control_open(struct daemon *d, const char *path, struct control **ret, struct idg_error *err);

@@ -33,6 +33,8 @@ static void usage(FILE *out)
 		"  --socket PATH        control socket (default %s)\n"
 		"  --foreground         stay in the foreground (as under systemd)\n"
 		"  --events-to=stderr   write decision records to stderr even if journald runs\n"
+		"  --relay-user USER    the user idguard-relay runs as: only it and root may\n"
+		"                       hand in what the relay carries (default %s)\n"
 		"  --bpf-helpers=WHICH  helpers the kernel programs call: auto (as the kernel\n"
 		"                       offers them, the default), none (read the same from\n"
 		"                       the current task), all (without asking the kernel)\n"
@@ -46,7 +48,8 @@ static void usage(FILE *out)
 		"it (enforcement pinned earlier continues; a restart resumes the rest);\n"
 		"2 on a usage error.\n"
 		"See idguardd(8) and idguard-policy(5).\n",
-		IDG_DEFAULT_BPFFS_DIR, IDG_PREFIX, IDG_SYSCONFDIR, IDG_SYSCONFDIR, IDG_DEFAULT_STATE_DIR, IDG_DEFAULT_SOCKET);
+		IDG_DEFAULT_BPFFS_DIR, IDG_PREFIX, IDG_SYSCONFDIR, IDG_SYSCONFDIR, IDG_DEFAULT_STATE_DIR, IDG_DEFAULT_SOCKET,
+		IDG_DEFAULT_RELAY_USER);
 }
 
 /* Forks; the parent waits on a pipe until the child is ready or failed, so
@@ -88,6 +91,7 @@ int main(int argc, char **argv)
 		OPT_FOREGROUND,
 		OPT_EVENTS,
 		OPT_HELPERS,
+		OPT_RELAY_USER,
 		OPT_VERSION,
 	};
 	static const struct option options[] = {
@@ -100,6 +104,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 		{ "events-to", required_argument, NULL, OPT_EVENTS },
 		{ "bpf-helpers", required_argument, NULL, OPT_HELPERS },
+		{ "relay-user", required_argument, NULL, OPT_RELAY_USER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
@@ -113,6 +118,7 @@ int main(int argc, char **argv)
 		.journal_target = IDG_JOURNAL_AUTO,
 		.ready_fd = -1,
 		.bpf_helpers = -1,
+		.relay_user = IDG_DEFAULT_RELAY_USER,
 	};
 
 	/* Before anything is printed: no card data on stdout or stderr. */
@@ -171,6 +177,9 @@ int main(int argc, char **argv)
 				(void)fprintf(stderr, "idguardd: --bpf-helpers takes auto, none or all, not '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		case OPT_RELAY_USER:
+			opts.relay_user = optarg;
 			break;
 		case 'h':
 			usage(stdout);

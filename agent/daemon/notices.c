@@ -21,6 +21,7 @@
 #include "describe.h"
 #include "names.h"
 #include "protocol.h"
+#include "store.h"
 #include "util.h"
 
 #define NOTICE_USERS 64          /* users remembered; the least recent is forgotten */
@@ -436,4 +437,25 @@ struct json_object *daemon_notices_list(struct daemon *d, const struct ucred *cr
 	json_object_object_add(reply, "notices", list);
 	json_object_object_add(reply, "grants", grants);
 	return reply;
+}
+
+/* A request of hers that ended without a grant, or an answer that could
+ * not be used: she is waiting for it, customer in front of her. */
+void daemon_notice_request(struct daemon *d, const struct idg_stored_request *r, const char *kind,
+			   const char *approver, const char *reason)
+{
+	struct json_object *notice = notice_new(streq(kind, "answer-refused") ? "request-answer-refused"
+					       : streq(kind, "declined")      ? "request-declined"
+									      : "request-expired");
+	char classes[128];
+
+	idg_class_mask_format(r->classes, classes, sizeof(classes));
+	add_str(notice, "request_id", r->rid);
+	add_str(notice, "purpose", r->purpose);
+	add_str(notice, "ref", r->ref);
+	add_str(notice, "classes", classes);
+	add_int(notice, "minutes", r->minutes);
+	add_str(notice, "approver", approver);
+	add_str(notice, "reason", reason);
+	deliver(d, r->uid, notice);
 }

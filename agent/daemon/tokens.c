@@ -25,8 +25,8 @@ static const char *get_string(struct json_object *request, const char *field, co
 	return json_object_get_string(value);
 }
 
-/* The audit session of the peer, or -1 when it has none. */
-static int64_t peer_session(pid_t pid)
+/* The audit session of a process, or -1 when it has none. */
+int64_t daemon_peer_session(pid_t pid)
 {
 	char path[64];
 	unsigned long long session;
@@ -42,18 +42,27 @@ static int64_t peer_session(pid_t pid)
 	return n == 1 && session != 0xffffffffull ? (int64_t)session : -1;
 }
 
-static void send_rejected(struct daemon *d, const struct ucred *cred, const char *user,
-			  enum idg_token_rejection reason, const char *why, const struct idg_token_claims *claims,
-			  const struct idg_approver *approver)
+static void send_rejected(struct daemon *d, const struct daemon_redeemer *who, enum idg_token_rejection reason,
+			  const char *why, const struct idg_token_claims *claims, const struct idg_approver *approver)
 {
 	struct idg_record rec;
 
 	idg_record_init(&rec, IDG_MSG_TOKEN_REJECTED, LOG_WARNING);
-	idg_record_add(&rec, "MESSAGE", "Refused a purpose token from %s (uid %u): %s", user, cred->uid, why);
-	idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)cred->pid);
+	if (who->via_relay)
+		idg_record_add(&rec, "MESSAGE", "Refused a purpose token that the relay brought for %s (uid %u), request %s: %s",
+			       who->user, who->uid, who->request_id, why);
+	else
+		idg_record_add(&rec, "MESSAGE", "Refused a purpose token from %s (uid %u): %s", who->user, who->uid, why);
+	idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)who->client_pid);
 	idg_record_add(&rec, "IDGUARD_REJECT_REASON", "%s", idg_token_rejection_name(reason));
-	idg_record_add(&rec, "IDGUARD_USER", "%s", user);
-	idg_record_add(&rec, "IDGUARD_UID", "%u", cred->uid);
+	if (who->user[0]) {
+		idg_record_add(&rec, "IDGUARD_USER", "%s", who->user);
+		idg_record_add(&rec, "IDGUARD_UID", "%u", who->uid);
+	}
+	if (who->via_relay) {
+		idg_record_add(&rec, "IDGUARD_VIA", "relay");
+		idg_record_add(&rec, "IDGUARD_REQUEST_ID", "%s", who->request_id);
+	}
 	/* What the token claimed: enough to investigate, no signature. */
 	if (claims->jti[0])
 		idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", claims->jti);
@@ -70,7 +79,7 @@ static void send_rejected(struct daemon *d, const struct ucred *cred, const char
 	daemon_send(d, &rec);
 }
 
-static void send_redeemed(struct daemon *d, const struct ucred *cred, const struct idg_grant_info *g,
+static void send_redeemed(struct daemon *d, const struct daemon_redeemer *who, const struct idg_grant_info *g,
 			  const char *request_id)
 {
 	struct idg_record rec;
@@ -80,10 +89,13 @@ static void send_redeemed(struct daemon *d, const struct ucred *cred, const stru
 	idg_format_time(g->expires_usec, until, sizeof(until));
 	idg_record_init(&rec, IDG_MSG_TOKEN_REDEEMED, LOG_NOTICE);
 	idg_record_add(&rec, "MESSAGE",
-		       "%s (uid %u) redeemed token %s for %s, case %s, approved by %s: %s%s until %s (grant %llu)",
+		       "%s (uid %u) redeemed token %s for %s, case %s, approved by %s: %s%s until %s (grant %llu)%s",
 		       g->user, g->uid, g->token_id, g->purpose, g->ref, g->approver, classes,
-		       g->scope == IDG_SCOPE_SESSION ? " in this login session" : "", until, (unsigned long long)g->id);
-	idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)cred->pid);
+		       g->scope == IDG_SCOPE_SESSION ? " in this login session" : "", until, (unsigned long long)g->id,
+		       who->via_relay ? "; the token came back through the relay" : "");
+	idg_record_add(&rec, "IDGUARD_CLIENT_PID", "%d", (int)who->client_pid);
+	if (who->via_relay)
+		idg_record_add(&rec, "IDGUARD_VIA", "relay");
 	idg_record_add(&rec, "IDGUARD_TOKEN_ID", "%s", g->token_id);
 	idg_record_add(&rec, "IDGUARD_PURPOSE", "%s", g->purpose);
 	idg_record_add(&rec, "IDGUARD_REF", "%s", g->ref);
@@ -101,39 +113,61 @@ static void send_redeemed(struct daemon *d, const struct ucred *cred, const stru
 	daemon_send(d, &rec);
 }
 
-static struct json_object *refuse(struct daemon *d, const struct ucred *cred, const char *user,
-				  enum idg_token_rejection reason, const char *why, const struct idg_token_claims *claims,
-				  const struct idg_approver *approver)
+static struct json_object *refuse(struct daemon *d, const struct daemon_redeemer *who, enum idg_token_rejection reason,
+				  const char *why, const struct idg_token_claims *claims, const struct idg_approver *approver)
 {
 	struct json_object *reply = idg_reply_error("token-rejected", why);
 
-	send_rejected(d, cred, user, reason, why, claims, approver);
+	send_rejected(d, who, reason, why, claims, approver);
 	json_object_object_add(reply, "reason", json_object_new_string(idg_token_rejection_name(reason)));
 	return reply;
 }
 
-struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cred, struct json_object *request)
+/* A relayed token must be the answer to the request it came for: the one
+ * this workstation sent, for that clerk, no more than was asked. */
+static bool matches_request(const struct idg_token_claims *claims, const struct daemon_redeemer *who, char *why,
+			    size_t size)
 {
-	const char *token = get_string(request, "token", ""), *scope = get_string(request, "scope", "uid");
-	struct idg_grant_info g = { .scope = IDG_SCOPE_UID, .added_by_uid = cred->uid };
+	if (!who->expect)
+		return true;
+	if (!streq(claims->rid, who->expect->rid))
+		(void)snprintf(why, size, "the token answers request %s, not request %s", claims->rid[0] ? claims->rid : "(none)",
+			       who->expect->rid);
+	else if (!streq(claims->pur, who->expect->purpose) || !streq(claims->ref, who->expect->ref))
+		(void)snprintf(why, size, "the token is for %s, case %s; the request asked for %s, case %s", claims->pur,
+			       claims->ref, who->expect->purpose, who->expect->ref);
+	else if (claims->class_mask & ~who->expect->classes)
+		(void)snprintf(why, size, "the token names classes the request did not ask for");
+	else if ((uint64_t)(claims->exp - claims->nbf) > (uint64_t)who->expect->minutes * 60 + 60)
+		(void)snprintf(why, size, "the token lasts longer than the %u minutes asked for", who->expect->minutes);
+	else
+		return true;
+	return false;
+}
+
+struct json_object *daemon_token_redeem_for(struct daemon *d, const struct daemon_redeemer *who, const char *token,
+					    enum idg_token_rejection *ret_reason)
+{
+	struct idg_grant_info g = { .scope = IDG_SCOPE_UID, .added_by_uid = who->uid };
 	const struct idg_approver *approver = NULL;
 	struct idg_token_claims claims;
 	enum idg_token_rejection reason;
 	struct idg_error err = { "" };
 	struct json_object *reply;
-	char user[64], message[512];
-	int64_t now = (int64_t)(idg_now_realtime_usec() / 1000000), session;
+	char message[512];
+	int64_t now = (int64_t)(idg_now_realtime_usec() / 1000000);
 	int r;
 
-	idg_user_name(cred->uid, user, sizeof(user));
-	if (!streq(scope, "uid") && !streq(scope, "session"))
-		return idg_reply_error("invalid-scope", "scope must be 'uid' or 'session'");
-
-	struct idg_token_context ctx = { .policy = d->policy, .host = d->machine_id, .user = user, .now = now };
+	*ret_reason = IDG_TOKEN_OK;
+	struct idg_token_context ctx = { .policy = d->policy, .host = d->machine_id, .user = who->user, .now = now };
 
 	reason = idg_token_check(token, &ctx, &claims, &approver, &err);
-	if (reason != IDG_TOKEN_OK)
-		return refuse(d, cred, user, reason, err.message, &claims, approver);
+	if (reason == IDG_TOKEN_OK && !matches_request(&claims, who, err.message, sizeof(err.message)))
+		reason = IDG_TOKEN_MALFORMED;
+	if (reason != IDG_TOKEN_OK) {
+		*ret_reason = reason;
+		return refuse(d, who, reason, err.message, &claims, approver);
+	}
 	r = idg_store_token_redeemed(d->db, claims.jti, claims.rid);
 	if (r != 0) {
 		(void)snprintf(message, sizeof(message),
@@ -143,19 +177,17 @@ struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cr
 			       claims.jti);
 		if (r < 0)
 			return idg_reply_error("state-error", message);
-		return refuse(d, cred, user, IDG_TOKEN_REPLAYED, message, &claims, approver);
+		*ret_reason = IDG_TOKEN_REPLAYED;
+		return refuse(d, who, IDG_TOKEN_REPLAYED, message, &claims, approver);
 	}
 
-	if (streq(scope, "session")) {
-		session = peer_session(cred->pid);
-		if (session < 0)
-			return idg_reply_error("invalid-scope", "your process has no audit session; redeem without --session");
+	if (who->session_scope) {
 		g.scope = IDG_SCOPE_SESSION;
-		g.subject = (uint32_t)session;
+		g.subject = who->session;
 	} else {
-		g.subject = cred->uid;
+		g.subject = who->uid;
 	}
-	g.uid = cred->uid;
+	g.uid = who->uid;
 	g.class_mask = claims.class_mask;
 	/* The kernel counts down on the boot clock from now: a wall-clock
 	 * change after this moment can neither lengthen nor shorten it. A clock
@@ -164,7 +196,7 @@ struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cr
 	g.duration_ns = (uint64_t)(claims.exp - now < claims.exp - claims.nbf ? claims.exp - now
 									       : claims.exp - claims.nbf) *
 			1000000000ull;
-	(void)snprintf(g.user, sizeof(g.user), "%s", user);
+	(void)snprintf(g.user, sizeof(g.user), "%s", who->user);
 	(void)snprintf(g.source, sizeof(g.source), "token");
 	(void)snprintf(g.token_id, sizeof(g.token_id), "%s", claims.jti);
 	(void)snprintf(g.purpose, sizeof(g.purpose), "%s", claims.pur);
@@ -177,18 +209,41 @@ struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cr
 	 * token usable for a retry. */
 	r = daemon_grants_sync_subject(d, g.scope, g.subject);
 	if (r == 0)
-		r = idg_store_record_token(d->db, claims.jti, claims.rid, cred->uid, user, claims.pur, approver->id, g.id);
+		r = idg_store_record_token(d->db, claims.jti, claims.rid, who->uid, who->user, claims.pur, approver->id,
+					   g.id);
 	if (r < 0) {
 		(void)idg_grants_end(d->grants, g.id, "failed", NULL);
 		(void)daemon_grants_sync_subject(d, g.scope, g.subject);
 		(void)snprintf(message, sizeof(message), "cannot record the grant: %s", strerror(-r));
 		return idg_reply_error("state-error", message);
 	}
-	send_redeemed(d, cred, &g, claims.rid);
+	send_redeemed(d, who, &g, claims.rid);
+	/* Sent for approval too? Then it is answered, however the token came. */
+	daemon_request_redeemed(d, claims.rid, approver->id);
 	daemon_notice_granted(d, &g);
 	reply = idg_reply_ok();
 	json_object_object_add(reply, "grant", daemon_grant_to_json(&g));
 	return reply;
+}
+
+struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cred, struct json_object *request)
+{
+	const char *token = get_string(request, "token", ""), *scope = get_string(request, "scope", "uid");
+	struct daemon_redeemer who = { .uid = cred->uid, .client_pid = cred->pid };
+	enum idg_token_rejection reason;
+	int64_t session;
+
+	idg_user_name(cred->uid, who.user, sizeof(who.user));
+	if (!streq(scope, "uid") && !streq(scope, "session"))
+		return idg_reply_error("invalid-scope", "scope must be 'uid' or 'session'");
+	if (streq(scope, "session")) {
+		session = daemon_peer_session(cred->pid);
+		if (session < 0)
+			return idg_reply_error("invalid-scope", "your process has no audit session; redeem without --session");
+		who.session_scope = true;
+		who.session = (uint32_t)session;
+	}
+	return daemon_token_redeem_for(d, &who, token, &reason);
 }
 
 struct json_object *daemon_token_list(struct daemon *d, const struct ucred *cred, struct json_object *request)

@@ -66,6 +66,11 @@ static const struct {
 	{ IDG_MSG_DEVICE_ADDED, "device-connected" },
 	{ IDG_MSG_DEVICE_REMOVED, "device-removed" },
 	{ IDG_MSG_CLIENT_CLOSED, "client-closed" },
+	{ IDG_MSG_REQUEST_QUEUED, "request-queued" },
+	{ IDG_MSG_REQUEST_SENT, "request-sent" },
+	{ IDG_MSG_REQUEST_ENDED, "request-ended" },
+	{ IDG_MSG_REQUEST_WITHDRAWN, "request-withdrawn" },
+	{ IDG_MSG_RELAY_STATE, "relay" },
 };
 
 const char *idg_audit_column(enum idg_audit_field field)

@@ -521,6 +521,70 @@ static int compose_ended(struct json_object *notice, struct idg_notice_text *out
 	return 0;
 }
 
+/* "B4A4-EAE7": the request id as the clerk saw it printed. */
+static void short_request_id(const char *rid, char *buf, size_t size)
+{
+	char upper[9] = "";
+
+	for (size_t i = 0; rid && i < 8 && rid[i]; i++)
+		upper[i] = (char)(rid[i] >= 'a' && rid[i] <= 'f' ? rid[i] - 'a' + 'A' : rid[i]);
+	(void)snprintf(buf, size, "%.4s-%.4s", upper, upper + 4);
+}
+
+/* The command that asks again for what a request asked. */
+static void ask_again(struct json_object *notice, struct text *body)
+{
+	const char *purpose = str_of(notice, "purpose"), *classes = str_of(notice, "classes");
+	int64_t minutes = 0;
+
+	if (!purpose || !classes)
+		return;
+	(void)int_of(notice, "minutes", &minutes);
+	text_line(body);
+	text_addf(body, "idguardctl token request --purpose %s --ref %s --class %s --minutes %lld", purpose,
+		  str_of(notice, "ref") ? str_of(notice, "ref") : "CASE-REF", classes, (long long)minutes);
+}
+
+/* A request sent through the approval queue that ended without a grant
+ * (declined, expired), or an answer to it that idguard could not use. */
+static int compose_request(struct json_object *notice, const char *kind, struct idg_notice_text *out)
+{
+	const char *approver = str_of(notice, "approver"), *reason = str_of(notice, "reason");
+	const char *purpose = str_of(notice, "purpose"), *ref = str_of(notice, "ref");
+	char classes[256], shown[16];
+	struct text body;
+
+	class_list(str_of(notice, "classes"), classes, sizeof(classes));
+	short_request_id(str_of(notice, "request_id"), shown, sizeof(shown));
+	text_init(&body, out->body, sizeof(out->body));
+	out->urgency = IDG_URGENCY_NORMAL;
+	out->icon = "dialog-information";
+	if (streq(kind, "request-declined")) {
+		(void)snprintf(out->title, sizeof(out->title), _("Request %s was declined"), shown);
+		text_addf(&body, _("%s declined your request to use the %s for %s, case %s: %s"),
+			  approver ? approver : "?", classes, purpose ? purpose : "?", ref ? ref : "?",
+			  reason ? reason : "");
+		text_line(&body);
+		text_add(&body, _("Ask your supervisor if anything is unclear. To ask again:"));
+		ask_again(notice, &body);
+	} else if (streq(kind, "request-expired")) {
+		(void)snprintf(out->title, sizeof(out->title), _("Request %s expired unanswered"), shown);
+		text_addf(&body, _("Nobody answered your request to use the %s for %s, case %s, in time. If you still "
+				   "need it, ask again:"),
+			  classes, purpose ? purpose : "?", ref ? ref : "?");
+		ask_again(notice, &body);
+	} else {
+		(void)snprintf(out->title, sizeof(out->title), _("An answer to request %s could not be used"), shown);
+		text_addf(&body, _("An answer to your request to use the %s came back, but idguard refused it: %s"),
+			  classes, reason ? reason : "");
+		text_line(&body);
+		text_add(&body, _("The request still waits for a valid answer; tell your supervisor."));
+		out->urgency = IDG_URGENCY_CRITICAL;
+		out->icon = "dialog-warning";
+	}
+	return 0;
+}
+
 static int compose(struct json_object *notice, enum mode mode, struct idg_notice_text *ret)
 {
 	struct idg_notice_text out = { .title = "" };
@@ -537,6 +601,8 @@ static int compose(struct json_object *notice, enum mode mode, struct idg_notice
 		r = compose_ending(notice, &out);
 	else if (streq(kind, "ended"))
 		r = compose_ended(notice, &out);
+	else if (streq(kind, "request-declined") || streq(kind, "request-expired") || streq(kind, "request-answer-refused"))
+		r = compose_request(notice, kind, &out);
 	else
 		return -EOPNOTSUPP;
 	if (r < 0)

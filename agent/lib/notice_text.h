@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What a notice says to a person. idguardd sends each clerk notices of
- * her own ("refused", "granted", "ending", "ended"; see the `watch`
+ * her own ("refused", "granted", "ending", "ended", and for requests sent
+ * through the approval queue "request-declined", "request-expired",
+ * "request-answer-refused"; see the `watch`
  * command in protocol.h and idguard-notify(1)); this turns one into the
  * title, body and urgency of a desktop notification, or into one line for
  * a terminal (`idguardctl why`), in the language of the LC_MESSAGES

@@ -49,6 +49,17 @@ static const struct command_spec commands[] = {
 	{ "token-revoke", { { "id", FIELD_STRING, 1, 64 } } },
 	{ "watch", { { "since_usec", FIELD_USEC, 0, 0 } } },
 	{ "notices", { { 0 } } },
+	/* The online approval round trip (the clerk's side). */
+	{ "request-submit", { { "code", FIELD_STRING, 1, 1023 }, { "scope", FIELD_STRING, 0, 16 } } },
+	{ "request-list", { { 0 } } },
+	{ "request-cancel", { { "id", FIELD_STRING, 1, 64 } } },
+	/* The relay's side. */
+	{ "relay-watch", { { 0 } } },
+	{ "relay-status",
+	  { { "connected", FIELD_BOOL, 1, 0 }, { "broker", FIELD_STRING, 1, 255 }, { "error", FIELD_STRING, 0, 255 } } },
+	{ "relay-sent", { { "request_id", FIELD_STRING, 1, 63 }, { "broker", FIELD_STRING, 0, 255 } } },
+	{ "relay-withdrawn", { { "request_id", FIELD_STRING, 1, 63 } } },
+	{ "relay-answer", { { "request_id", FIELD_STRING, 1, 63 }, { "answer", FIELD_STRING, 1, 4096 } } },
 	{ "print-check",
 	  { { "user", FIELD_STRING, 1, 256 },
 	    { "queue", FIELD_STRING, 1, 256 },

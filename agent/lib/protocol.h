@@ -18,6 +18,8 @@
 struct idg_error;
 
 #define IDG_DEFAULT_SOCKET "/run/idguard/idguard.sock"
+/* The system user idguard-relay.service runs as (sysusers). */
+#define IDG_DEFAULT_RELAY_USER "idguard-relay"
 #define IDG_MAX_REQUEST 16384          /* bytes, newline included */
 #define IDG_MAX_REPLY (16u << 20)      /* what a client accepts */
 #define IDG_REQUEST_TIMEOUT_MS 5000    /* for the whole line to arrive */

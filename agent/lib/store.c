@@ -44,6 +44,28 @@ static const char *const migrations[] = {
 	"  grant_id INTEGER REFERENCES grants(id)"
 	");"
 	"CREATE UNIQUE INDEX redeemed_requests ON redeemed_tokens(request_id) WHERE request_id IS NOT NULL;",
+
+	/* Requests sent for approval through the relay (store_requests.c):
+	 * kept until the broker's copy is withdrawn, then a week for `token
+	 * requests`. */
+	"CREATE TABLE requests ("
+	"  rid TEXT PRIMARY KEY,"
+	"  uid INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  code TEXT NOT NULL,"
+	"  purpose TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  classes INTEGER NOT NULL,"
+	"  minutes INTEGER NOT NULL,"
+	"  scope TEXT NOT NULL CHECK (scope IN ('uid', 'session')),"
+	"  session INTEGER NOT NULL,"
+	"  boot_id TEXT NOT NULL,"
+	"  created_usec INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  state_usec INTEGER NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  withdrawn INTEGER NOT NULL DEFAULT 0"
+	");",
 };
 
 int idg_boot_id(char buf[33])

@@ -10,6 +10,8 @@
 #define IDG_STORE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct idg_error;
@@ -30,6 +32,46 @@ int idg_store_token_redeemed(sqlite3 *db, const char *jti, const char *request_i
 /* Records jti (and its request) as redeemed; -EEXIST when it already was. */
 int idg_store_record_token(sqlite3 *db, const char *jti, const char *request_id, uint32_t uid, const char *user,
 			   const char *purpose, const char *approver, uint64_t grant_id);
+
+/* A request a clerk sent for approval through the relay (the "outbox"):
+ * states waiting (not yet taken by the broker), sent (the broker holds
+ * it), and the final ones granted, declined, expired, cancelled; withdrawn
+ * once the relay has removed the broker's copy of a final one. */
+struct idg_stored_request {
+	char rid[64];
+	uint32_t uid;
+	char user[64];
+	char code[1024];
+	char purpose[64];
+	char ref[128];
+	uint32_t classes;
+	uint32_t minutes;
+	bool session_scope;
+	uint32_t session;
+	char boot_id[33];
+	uint64_t created_usec;
+	char state[16];
+	uint64_t state_usec;
+	char detail[256];         /* who answered, or why it ended */
+	bool withdrawn;
+};
+
+/* -EEXIST when the rid is taken. */
+int idg_store_request_add(sqlite3 *db, const struct idg_stored_request *req);
+/* 0, -ENOENT or -EIO. */
+int idg_store_request_get(sqlite3 *db, const char *rid, struct idg_stored_request *ret);
+int idg_store_request_set_state(sqlite3 *db, const char *rid, const char *state, const char *detail, uint64_t usec);
+int idg_store_request_set_withdrawn(sqlite3 *db, const char *rid);
+/* Rows of uid (or everyone's when all), newest first, at most max; *ret
+ * is malloc'd. */
+int idg_store_requests_list(sqlite3 *db, bool all, uint32_t uid, size_t max, struct idg_stored_request **ret,
+			    size_t *ret_n);
+/* Rows the relay must act on: waiting, sent, or final but not withdrawn. */
+int idg_store_requests_outbox(sqlite3 *db, size_t max, struct idg_stored_request **ret, size_t *ret_n);
+/* How many waiting or sent requests uid has (all users when all). */
+int idg_store_requests_open_count(sqlite3 *db, bool all, uint32_t uid, size_t *ret);
+/* Deletes final, withdrawn rows that ended before before_usec. */
+int idg_store_requests_purge(sqlite3 *db, uint64_t before_usec);
 
 /* This boot's id (/proc/sys/kernel/random/boot_id without dashes). */
 int idg_boot_id(char buf[33]);

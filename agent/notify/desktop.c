@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <systemd/sd-bus.h>
 
+#include "daemon_stream.h"
 #include "util.h"
 
 #define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
@@ -151,7 +152,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void schedule_retry(struct desktop *d, uint64_t delay_usec)
 {
-	int r = notify_timer_arm(d->event, &d->retry, delay_usec, on_retry, d);
+	int r = idg_timer_arm(d->event, &d->retry, delay_usec, on_retry, d);
 
 	if (r < 0)
 		notify_log("cannot set a timer to reach the session bus again: %s", strerror(-r));

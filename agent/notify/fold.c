@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "daemon_stream.h"
 #include "util.h"
 
 #define PENDING_STALE_USEC (15 * USEC_PER_SEC)  /* a Notify never answered */
@@ -149,7 +150,7 @@ static void retry_later(struct fold *f)
 	if (f->retry && sd_event_source_get_enabled(f->retry, &enabled) >= 0 && enabled != SD_EVENT_OFF)
 		return;
 	f->retry_backoff = delay * 2 > RETRY_MAX_USEC ? RETRY_MAX_USEC : delay * 2;
-	r = notify_timer_arm(f->event, &f->retry, delay, on_retry, f);
+	r = idg_timer_arm(f->event, &f->retry, delay, on_retry, f);
 	if (r < 0)
 		notify_log("cannot set a timer to show waiting notices again: %s", strerror(-r));
 }

@@ -24,11 +24,6 @@
 /* Says something on stderr, prefixed with the program's name. */
 void notify_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Arms source (created on first use) to call handler once, delay_usec
- * from now. 0 or a negative errno. */
-int notify_timer_arm(sd_event *event, sd_event_source **source, uint64_t delay_usec,
-		     sd_event_time_handler_t handler, void *userdata);
-
 /* ---- desktop.c: the session bus and the notification server ---------------------- */
 
 struct desktop;

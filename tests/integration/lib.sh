@@ -157,6 +157,7 @@ stop_testbed() {
 
 cleanup_env() {
 	local sub
+	for hook in ${CLEANUP_HOOKS:-}; do "$hook" || true; done
 	stop_daemon
 	stop_testbed
 	if [ -n "${LOOP_DEVICE:-}" ]; then

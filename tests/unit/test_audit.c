@@ -113,11 +113,12 @@ static void test_event_names(void **state)
 	size_t n = idg_audit_message_ids(&ids);
 
 	(void)state;
-	assert_int_equal(n, 19);
+	assert_int_equal(n, 24);
 	for (size_t i = 0; i < n; i++)
 		assert_string_not_equal(idg_audit_event_name(ids[i]), "other");
 	assert_string_equal(idg_audit_event_name(IDG_MSG_ACCESS_DENIED), "access-denied");
 	assert_string_equal(idg_audit_event_name(IDG_MSG_TOKEN_REDEEMED), "token-redeemed");
+	assert_string_equal(idg_audit_event_name(IDG_MSG_REQUEST_ENDED), "request-ended");
 	assert_string_equal(idg_audit_event_name("00000000000000000000000000000000"), "other");
 	assert_string_equal(idg_audit_column(IDG_AF_HOST), "host");
 	assert_string_equal(idg_audit_journal_field(IDG_AF_HOST), "_HOSTNAME");

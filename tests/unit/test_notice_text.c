@@ -284,6 +284,34 @@ static void test_ended(void **state)
 		    IDG_URGENCY_NORMAL);
 }
 
+/* Requests sent through the approval queue that end without a grant. */
+#define REQUEST_FIELDS "\"request_id\":\"b4a4eae7163c954d\",\"purpose\":\"account-opening\",\"ref\":\"CASE-2026-0042\"," \
+		       "\"classes\":\"scanner\",\"minutes\":10"
+
+static void test_requests(void **state)
+{
+	expect_text(parse("{\"notice\":\"request-declined\"," REQUEST_FIELDS ",\"approver\":\"wang\","
+			  "\"reason\":\"a copy is not needed for this account type\"}"),
+		    "Request B4A4-EAE7 was declined",
+		    "wang declined your request to use the scanner for account-opening, case CASE-2026-0042: a copy is "
+		    "not needed for this account type\n"
+		    "Ask your supervisor if anything is unclear. To ask again:\n"
+		    "idguardctl token request --purpose account-opening --ref CASE-2026-0042 --class scanner --minutes 10",
+		    IDG_URGENCY_NORMAL);
+	expect_text(parse("{\"notice\":\"request-expired\"," REQUEST_FIELDS "}"), "Request B4A4-EAE7 expired unanswered",
+		    "Nobody answered your request to use the scanner for account-opening, case CASE-2026-0042, in time. "
+		    "If you still need it, ask again:\n"
+		    "idguardctl token request --purpose account-opening --ref CASE-2026-0042 --class scanner --minutes 10",
+		    IDG_URGENCY_NORMAL);
+	expect_text(parse("{\"notice\":\"request-answer-refused\"," REQUEST_FIELDS ",\"reason\":\"the token has "
+			  "expired\"}"),
+		    "An answer to request B4A4-EAE7 could not be used",
+		    "An answer to your request to use the scanner came back, but idguard refused it: the token has "
+		    "expired\n"
+		    "The request still waits for a valid answer; tell your supervisor.",
+		    IDG_URGENCY_CRITICAL);
+}
+
 static void test_summary(void **state)
 {
 	struct idg_notice_text text;
@@ -469,6 +497,19 @@ static void test_zh_grants(void **state)
 		    IDG_URGENCY_NORMAL);
 }
 
+static void test_zh_requests(void **state)
+{
+	chinese_or_skip();
+	check_catalog();
+	expect_text(parse("{\"notice\":\"request-declined\"," REQUEST_FIELDS ",\"approver\":\"wang\","
+			  "\"reason\":\"no copy needed\"}"),
+		    "申请 B4A4-EAE7 已被拒绝",
+		    "wang 拒绝了您使用扫描仪的申请（用途 account-opening，业务编号 CASE-2026-0042）：no copy needed\n"
+		    "如有疑问，请询问审批人。重新申请：\n"
+		    "idguardctl token request --purpose account-opening --ref CASE-2026-0042 --class scanner --minutes 10",
+		    IDG_URGENCY_NORMAL);
+}
+
 static void test_zh_summary(void **state)
 {
 	struct idg_notice_text text;
@@ -505,12 +546,14 @@ int main(void)
 		cmocka_unit_test_setup(test_ending, english_setup),
 		cmocka_unit_test_setup(test_ending_when_programs_are_only_recorded, english_setup),
 		cmocka_unit_test_setup(test_ended, english_setup),
+		cmocka_unit_test_setup(test_requests, english_setup),
 		cmocka_unit_test_setup(test_summary, english_setup),
 		cmocka_unit_test_setup(test_line, english_setup),
 		cmocka_unit_test_setup(test_invalid, english_setup),
 		cmocka_unit_test_setup(test_line_cut, english_setup),
 		cmocka_unit_test_setup_teardown(test_zh_refused, english_setup, chinese_teardown),
 		cmocka_unit_test_setup_teardown(test_zh_grants, english_setup, chinese_teardown),
+		cmocka_unit_test_setup_teardown(test_zh_requests, english_setup, chinese_teardown),
 		cmocka_unit_test_setup_teardown(test_zh_summary, english_setup, chinese_teardown),
 		cmocka_unit_test_setup_teardown(test_zh_missing_catalog, english_setup, chinese_teardown),
 	};
