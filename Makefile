@@ -345,7 +345,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/idguard/collection/systemd-journal-remote.service.d/idguard.conf
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 docs/man/idguard-notify.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 0644 docs/man/idguardd.8 docs/man/idguardctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/man/idguardd.8 docs/man/idguardctl.8 docs/man/idguard-relay.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/man/idguard-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md docs/administrators.md docs/tokens.md docs/journal.md docs/collection.md \

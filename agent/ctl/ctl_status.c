@@ -43,6 +43,22 @@ static void print_warning_list(struct json_object *list)
 		(void)printf("              %s\n", json_object_get_string(json_object_array_get_idx(list, i)));
 }
 
+/* The approval relay (idguard-relay), as it last reported itself. */
+static void print_relay(struct json_object *relay)
+{
+	struct json_object *value;
+
+	if (!relay)
+		return;
+	if (!json_object_object_get_ex(relay, "running", &value) || !json_object_get_boolean(value))
+		(void)printf("relay         not running (requests go by hand, as request codes)\n");
+	else if (json_object_object_get_ex(relay, "connected", &value) && json_object_get_boolean(value))
+		(void)printf("relay         connected to the broker %s\n", ctl_get_string(relay, "broker", "?"));
+	else
+		(void)printf("relay         cannot reach the broker %s: %s (requests wait and are sent when it is back)\n",
+			     ctl_get_string(relay, "broker", "?"), ctl_get_string(relay, "error", "not connected"));
+}
+
 /* Which programs this kernel took; what is not enforced, and why. */
 static void print_kernel(struct json_object *kernel)
 {
@@ -119,6 +135,7 @@ static void print_running(struct json_object *reply)
 	}
 	print_kernel(json_object_object_get(reply, "kernel"));
 	(void)printf("grants        %lld live\n", ctl_get_int(reply, "grants", 0));
+	print_relay(json_object_object_get(reply, "relay"));
 	print_counters(json_object_object_get(reply, "counters"));
 	(void)printf("records to    %s\n", ctl_get_string(reply, "events_to", "?"));
 }
