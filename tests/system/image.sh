@@ -21,9 +21,10 @@ CACHE=${IDGUARD_VM_CACHE:-/var/cache/idguard-vm}
 
 # What a counter workstation has, and what the test drives it with.
 # dbus-user-session: the session bus of a desktop's user manager (for
-# idguard-notify's user unit).
+# idguard-notify's user unit). mosquitto and openssl: the branch's broker
+# and its certificates, in the guest itself, for the approval relay.
 GUEST_PACKAGES="systemd systemd-sysv udev dbus dbus-user-session kmod linux-image-amd64 initramfs-tools
-qemu-guest-agent v4l-utils usbutils passwd procps iproute2 acl bpftool"
+qemu-guest-agent v4l-utils usbutils passwd procps iproute2 acl bpftool mosquitto openssl"
 
 log() { echo "image: $*" >&2; }
 

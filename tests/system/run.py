@@ -43,6 +43,7 @@ MSG = {
     "policy_rejected": "33a70e7e572f46e3a158f7ea84dd8e61",
     "tamper": "9248df4902834102b2dedf4a8ee85ec9",
     "handle_ended": "9d1b644607994bbc93c38b2518339e29",
+    "redeemed": "60fe6864156b4b3d9c5e283412ab4291",
 }
 
 
@@ -353,6 +354,63 @@ def usb_node(dev):
 
 
 EPERM = "Operation not permitted"
+
+
+def t_relay_round_trip(g, result):
+    """The online approval round trip as the package installs it: the
+    branch's broker (Debian's mosquitto with the shipped drop-in and ACL,
+    certificates from the shipped idguard-certs; here in the guest itself),
+    idguard-relay.service under its sandbox, the clerk's request, the
+    supervisor's inbox and approval, and the grant made for the clerk by
+    itself."""
+    host = g.ok("hostname -s").strip()
+    g.ok("C=/usr/share/idguard/broker/idguard-certs && rm -rf /root/ca && $C ca /root/ca && "
+         f"$C broker /root/ca 127.0.0.1 && $C client /root/ca {host} && $C client /root/ca approver-wang")
+    g.ok("install -d -m 0750 -g mosquitto /etc/mosquitto/idguard && "
+         "cp /root/ca/ca.crt /root/ca/broker.crt /root/ca/broker.key /root/ca/crl.pem "
+         "/usr/share/idguard/broker/idguard.acl /etc/mosquitto/idguard/ && "
+         "chgrp mosquitto /etc/mosquitto/idguard/* && chmod 0640 /etc/mosquitto/idguard/* && "
+         "cp /usr/share/idguard/broker/idguard.conf /etc/mosquitto/conf.d/ && systemctl restart mosquitto")
+    g.ok("install -d -m 0750 -g idguard-relay /etc/idguard/relay && "
+         "install -m 0644 /root/ca/ca.crt /etc/idguard/relay/ca.crt && "
+         f"install -m 0644 /root/ca/{host}.crt /etc/idguard/relay/client.crt && "
+         f"install -m 0640 -g idguard-relay /root/ca/{host}.key /etc/idguard/relay/client.key && "
+         "printf '[Broker]\\nAddress=127.0.0.1\\nCA=/etc/idguard/relay/ca.crt\\n"
+         "Certificate=/etc/idguard/relay/client.crt\\nKey=/etc/idguard/relay/client.key\\n' >/etc/idguard/relay.conf")
+    check(g.sh("systemctl is-active idguard-relay").out.strip() != "active",
+          "idguard-relay ran before /etc/idguard/relay.conf existed")
+    g.ok("systemctl start idguard-relay")
+    wait_for("the relay connected", lambda: g.status().get("relay", {}).get("connected"), 60)
+    show = g.ok("systemctl show -p NRestarts -p User -p ActiveState idguard-relay")
+    check("NRestarts=0" in show and "User=idguard-relay" in show and "ActiveState=active" in show, show)
+    out = g.ok("systemd-analyze security --no-pager idguard-relay")
+    m = re.search(r"Overall exposure level for idguard-relay.service: ([0-9.]+)", out)
+    check(m, f"no exposure level in:\n{out[-500:]}")
+    result["relay_exposure"] = float(m.group(1))
+    print(f"    systemd-analyze security idguard-relay: {m.group(1)}")
+    # An approver, registered on the workstation; the supervisor's relay.conf.
+    g.ok("rm -rf /root/keys && idguardctl key generate --id wang --user wang --dir /root/keys >/dev/null && "
+         "printf '[Approver wang]\\nUser=wang\\nPublicKey=%s\\nPurposes=*\\n' \"$(cat /root/keys/wang.k4.public)\" "
+         ">/etc/idguard/approvers.d/wang.conf && systemctl reload idguard && "
+         "printf '[Broker]\\nAddress=127.0.0.1\\nCA=/root/ca/ca.crt\\nCertificate=/root/ca/approver-wang.crt\\n"
+         "Key=/root/ca/approver-wang.key\\nName=approver-wang\\n' >/root/sup.conf")
+    # Earlier tests' administrator grants would let the camera open anyway.
+    for grant in json.loads(g.ok("idguardctl grant list --json"))["grants"]:
+        g.ok(f"idguardctl grant remove {grant['id']}")
+    check(EPERM in g.clerk_open("/dev/video0"), "the camera is open before the request")
+    r = g.as_clerk("idguardctl token request --purpose account-opening --ref CASE-2026-0042 --class camera "
+                   "--minutes 5")
+    check(r.status == 0 and "Sent to the approval queue on 127.0.0.1:8883" in r.out, f"token request: {r.out}{r.err}")
+    inbox = wait_for("the request in the inbox", lambda: json.loads(
+        g.ok("idguardctl token inbox --relay /root/sup.conf --json"))["requests"], 60)
+    check(inbox[0]["user"] == "clerk" and inbox[0]["workstation"] == host, f"inbox: {inbox}")
+    start = time.monotonic()
+    g.ok(f"idguardctl token approve {inbox[0]['short_id']} --relay /root/sup.conf --key /root/keys/wang.k4.secret --yes")
+    wait_for("the grant made for the clerk", lambda: g.clerk_open("/dev/video0") == "opened", 60)
+    result["relay_round_trip_s"] = time.monotonic() - start
+    print(f"    approval sent to the camera open for the clerk: {result['relay_round_trip_s']:.2f} s (guest under TCG)")
+    recs = wait_for("the redeemed record", lambda: g.records("redeemed", "IDGUARD_VIA=relay"), 30)
+    check(recs[-1].get("IDGUARD_USER") == "clerk" and recs[-1].get("IDGUARD_APPROVER") == "wang", recs[-1])
 
 
 def t_hotplug_card_reader_audited(g):
@@ -676,6 +734,8 @@ def run_kernel(suite, args, kernel, full, results):
         if full:
             suite.run(f"{label} a program holding the camera is ended when the grant ends", t_holder_ended_when_the_grant_ends, g)
             suite.run(f"{label} systemd-analyze security", t_sandbox_score, g, result)
+            suite.run(f"{label} the approval round trip through the site's broker, idguard-relay under its sandbox",
+                      t_relay_round_trip, g, result)
             suite.run(f"{label} hot-plug: a CCID card reader is audited", t_hotplug_card_reader_audited, g)
         suite.run(f"{label} hot-plug: an MTP (still image) device is refused", t_hotplug_mtp_refused, g, workdir)
         if not full:
