@@ -476,3 +476,92 @@ int ctl_token_approve(struct ctl *ctl, const struct token_options *o)
 	ctl_inbox_close(&box);
 	return r;
 }
+
+int ctl_token_decline(struct ctl *ctl, const struct token_options *o)
+{
+	struct ctl_inbox box = { 0 };
+	struct ctl_inbox_entry *entry = NULL;
+	const struct idg_approver *approver;
+	struct ctl_registry reg;
+	struct idg_error err = { "" };
+	unsigned char sk[64], pk[32];
+	char key_id[IDG_PASERK_MAX], short_id[16], user[IDG_NAME_MAX];
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	if (!o->operand || !ctl_inbox_is_request_id(o->operand)) {
+		(void)fprintf(stderr, "idguardctl token decline: give the id of a request in the inbox (B4A4-EAE7; see "
+				      "'idguardctl token inbox')\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (!o->reason || !o->key_file) {
+		(void)fprintf(stderr, "idguardctl token decline: --reason TEXT (what the clerk is told) and --key FILE "
+				      "(your k4.secret key file) are needed\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (idg_decline_reason_check(o->reason, &err) < 0) {
+		(void)fprintf(stderr, "idguardctl token decline: --reason: %s\n", err.message);
+		return CTL_EXIT_USAGE;
+	}
+	r = read_secret_key(o->key_file, sk);
+	if (r < 0) {
+		(void)fprintf(stderr, "idguardctl token decline: cannot use key file %s: %s\n", o->key_file,
+			      r == -EINVAL ? "not a PASERK k4.secret key" : strerror(-r));
+		return CTL_EXIT_FAILED;
+	}
+	memcpy(pk, sk + 32, sizeof(pk));
+	(void)idg_paserk_pid(pk, key_id, sizeof(key_id));
+	r = ctl_registry_load(o, true, &reg);
+	if (r) {
+		sodium_memzero(sk, sizeof(sk));
+		return r;
+	}
+	approver = idg_policy_approver_by_key_id(reg.policy, key_id);
+	if (!approver) {
+		(void)fprintf(stderr,
+			      "idguardctl token decline: this key (%s) is not a registered approver's (no [Approver] in %s "
+			      "has it): workstations would ignore the decline\n",
+			      key_id, reg.approvers_where);
+		r = CTL_EXIT_FAILED;
+	}
+	if (r == 0)
+		r = ctl_inbox_open(o, "decline", &box);
+	if (r == 0)
+		r = ctl_inbox_find(&box, o->operand, "decline", &entry);
+	if (r == 0 && streq(approver->user, entry->req.user)) {
+		(void)fprintf(stderr, "idguardctl token decline: this is your own request (%s): withdraw it with "
+				      "'idguardctl token cancel' on your workstation\n",
+			      printable(entry->req.user, user, sizeof(user)));
+		r = CTL_EXIT_FAILED;
+	}
+	if (r == 0 && idg_decline_mint(&entry->req, sk, key_id, o->reason, (int64_t)time(NULL), &text) < 0) {
+		(void)fprintf(stderr, "idguardctl token decline: cannot sign the decline\n");
+		r = CTL_EXIT_FAILED;
+	}
+	sodium_memzero(sk, sizeof(sk));
+	if (r == 0)
+		r = ctl_inbox_send(&box, entry, text, "decline");
+	if (r == 0) {
+		idg_token_request_short_id(&entry->req, short_id, sizeof(short_id));
+		if (ctl->json) {
+			struct json_object *obj = json_object_new_object();
+
+			json_object_object_add(obj, "ok", json_object_new_boolean(1));
+			json_object_object_add(obj, "request_id", json_object_new_string(entry->rid));
+			json_object_object_add(obj, "short_id", json_object_new_string(short_id));
+			json_object_object_add(obj, "workstation", json_object_new_string(entry->workstation));
+			json_object_object_add(obj, "user", json_object_new_string(entry->req.user));
+			json_object_object_add(obj, "approver", json_object_new_string(approver->id));
+			json_object_object_add(obj, "reason", json_object_new_string(o->reason));
+			ctl_print_json(obj);
+			json_object_put(obj);
+		} else {
+			(void)printf("Declined request %s of %s on %s as %s; sent through the broker %s. %s is told: %s\n",
+				     short_id, printable(entry->req.user, user, sizeof(user)), entry->workstation, approver->id,
+				     box.broker, user, o->reason);
+		}
+	}
+	ctl_registry_clear(&reg);
+	ctl_inbox_close(&box);
+	return r;
+}

@@ -281,8 +281,12 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 	idg_token_request_summary(&req, policy, summary, sizeof(summary));
 	idg_token_request_short_id(&req, short_id, sizeof(short_id));
 	idg_policy_free(policy);
-	if (idg_token_request_encode(&req, &code) < 0) {
-		(void)fprintf(stderr, "idguardctl token request: out of memory\n");
+	r = idg_token_request_encode(&req, &code);
+	if (r < 0) {
+		(void)fprintf(stderr, "idguardctl token request: %s\n",
+			      r == -ENOMEM ? "out of memory"
+					   : "cannot make a request code of this request (is this machine's host name, or "
+					     "its /etc/machine-id, unusual?)");
 		return CTL_EXIT_FAILED;
 	}
 	if (!ctl->json)
@@ -479,6 +483,8 @@ int ctl_token(const struct ctl *ctl_in, int argc, char **argv)
 		return ctl_token_inbox(&ctl, &o);
 	if (streq(action, "approve"))
 		return ctl_token_approve(&ctl, &o);
+	if (streq(action, "decline"))
+		return ctl_token_decline(&ctl, &o);
 	if (streq(action, "redeem"))
 		return token_redeem(&ctl, &o);
 	if (streq(action, "list"))

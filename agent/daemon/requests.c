@@ -501,26 +501,25 @@ static struct json_object *outcome(const char *what)
 	return reply;
 }
 
-#ifdef IDG_DECLINE_API /* TEMPORARY until token.h has the decline */
 /* A signed decline from an approver: the request ends, the clerk is told
  * why. An unsigned or unknown one is ignored (and recorded). */
 static struct json_object *take_decline(struct daemon *d, struct idg_stored_request *row, const char *answer)
 {
 	const struct idg_approver *approver = NULL;
-	struct idg_decline decline;
+	struct idg_decline decline = { .rid = "" };
 	struct idg_error err = { "" };
 	char message[512], shown[16];
 	int64_t now = (int64_t)(idg_now_realtime_usec() / 1000000);
 	struct idg_token_context ctx = { .policy = d->policy, .host = d->machine_id, .user = row->user, .now = now };
-	enum idg_token_rejection reason = idg_decline_check(answer, &ctx, &decline, &approver, &err);
+	int r = idg_decline_check(answer, &ctx, &decline, &approver, &err);
 
-	if (reason == IDG_TOKEN_OK && !streq(decline.rid, row->rid)) {
-		reason = IDG_TOKEN_MALFORMED;
+	if (r == 0 && !streq(decline.rid, row->rid)) {
+		r = -EINVAL;
 		(void)snprintf(err.message, sizeof(err.message), "the decline answers request %s, not %s", decline.rid,
 			       row->rid);
 	}
 	short_id(row->rid, shown, sizeof(shown));
-	if (reason != IDG_TOKEN_OK) {
+	if (r < 0) {
 		(void)snprintf(message, sizeof(message), "Ignored a decline of request %s of %s that the relay brought: %s",
 			       shown, row->user, err.message);
 		send_step(d, IDG_MSG_REQUEST_ENDED, LOG_WARNING, row, "decline-refused", message);
@@ -532,7 +531,6 @@ static struct json_object *take_decline(struct daemon *d, struct idg_stored_requ
 		return idg_reply_error("state-error", "cannot record the decline in the state database");
 	return outcome("declined");
 }
-#endif
 
 struct json_object *daemon_relay_answer(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
@@ -547,13 +545,11 @@ struct json_object *daemon_relay_answer(struct daemon *d, const struct ucred *cr
 	who.request_id = get_string(request, "request_id", "");
 	if (r == -EIO)
 		return idg_reply_error("state-error", "cannot read the outbox");
-#ifdef IDG_DECLINE_API
-	if (idg_decline_is(answer)) {
+	if (idg_answer_kind(answer) == IDG_ANSWER_DECLINE) {
 		if (r < 0 || !is_open(&row))
 			return outcome("not-waiting");
 		return take_decline(d, &row, answer);
 	}
-#endif
 	if (r < 0 || !is_open(&row)) {
 		/* Not an answer to anything waiting here: a replay, a token for
 		 * another workstation, or a late second approval. Checked all

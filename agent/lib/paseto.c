@@ -208,19 +208,21 @@ static int token_split(const char *token, struct token_parts *ret, struct idg_er
 	return 0;
 }
 
-/* A NUL-terminated copy of the payload, which must itself hold no NUL:
- * callers treat it as a C string, and JSON text never contains one. */
-static int copy_payload(const struct token_parts *parts, char **ret, struct idg_error *err)
+/* A copy of the payload, NUL-terminated after its length. A text payload
+ * (text true) must itself hold no NUL: callers treat it as a C string, and
+ * JSON text never contains one; a binary payload (CBOR) may. */
+static int copy_payload(const struct token_parts *parts, bool text, unsigned char **ret, struct idg_error *err)
 {
 	size_t len = payload_len(parts);
-	char *copy;
+	unsigned char *copy;
 
-	if (memchr(parts->body, '\0', len))
+	if (text && memchr(parts->body, '\0', len))
 		return idg_error_set(err, -EINVAL, "payload contains a NUL byte");
 	copy = malloc(len + 1);
 	if (!copy)
 		return idg_error_set(err, -ENOMEM, "out of memory");
-	memcpy(copy, parts->body, len);
+	if (len)
+		memcpy(copy, parts->body, len);
 	copy[len] = '\0';
 	*ret = copy;
 	return 0;
@@ -271,8 +273,8 @@ int idg_paseto_sign(const unsigned char secret_key[64], const char *payload, siz
 	return 0;
 }
 
-int idg_paseto_verify(const unsigned char public_key[32], const char *token, const char *implicit,
-		      char **ret_payload, size_t *ret_payload_len, struct idg_error *err)
+static int verify(const unsigned char public_key[32], const char *token, const char *implicit, bool text,
+		  unsigned char **ret_payload, size_t *ret_payload_len, struct idg_error *err)
 {
 	_cleanup_(token_parts_done) struct token_parts parts = { 0 };
 	_cleanup_free_ unsigned char *message = NULL;
@@ -292,11 +294,23 @@ int idg_paseto_verify(const unsigned char public_key[32], const char *token, con
 	 * reach the journal, and neither helps a person there. */
 	if (crypto_sign_verify_detached(parts.body + payload_len(&parts), message, message_len, public_key) != 0)
 		return idg_error_set(err, -EBADMSG, "signature does not verify");
-	r = copy_payload(&parts, ret_payload, err);
+	r = copy_payload(&parts, text, ret_payload, err);
 	if (r < 0)
 		return r;
 	*ret_payload_len = payload_len(&parts);
 	return 0;
+}
+
+int idg_paseto_verify(const unsigned char public_key[32], const char *token, const char *implicit,
+		      char **ret_payload, size_t *ret_payload_len, struct idg_error *err)
+{
+	return verify(public_key, token, implicit, true, (unsigned char **)ret_payload, ret_payload_len, err);
+}
+
+int idg_paseto_verify_binary(const unsigned char public_key[32], const char *token, const char *implicit,
+			     unsigned char **ret_payload, size_t *ret_payload_len, struct idg_error *err)
+{
+	return verify(public_key, token, implicit, false, ret_payload, ret_payload_len, err);
 }
 
 int idg_paseto_footer(const char *token, char **ret_footer, struct idg_error *err)
@@ -321,7 +335,23 @@ int idg_paseto_payload_unverified(const char *token, char **ret_payload, struct 
 	r = token_split(token, &parts, err);
 	if (r < 0)
 		return r;
-	return copy_payload(&parts, ret_payload, err);
+	return copy_payload(&parts, true, (unsigned char **)ret_payload, err);
+}
+
+int idg_paseto_payload_unverified_binary(const char *token, unsigned char **ret_payload, size_t *ret_payload_len,
+					 struct idg_error *err)
+{
+	_cleanup_(token_parts_done) struct token_parts parts = { 0 };
+	int r;
+
+	r = token_split(token, &parts, err);
+	if (r < 0)
+		return r;
+	r = copy_payload(&parts, false, ret_payload, err);
+	if (r < 0)
+		return r;
+	*ret_payload_len = payload_len(&parts);
+	return 0;
 }
 
 /* ---- PASERK --------------------------------------------------------------------- */

@@ -24,7 +24,7 @@ struct idg_error;
 #define IDG_PASETO_PUBLIC_KEY_BYTES 32
 #define IDG_PASETO_SECRET_KEY_BYTES 64 /* libsodium's seed || public key */
 
-/* Signs payload (payload_len bytes) with footer and implicit assertion
+/* Signs payload (payload_len bytes, text or binary) with footer and implicit assertion
  * (NULL means ""; the footer is not written when empty) into a malloc'd
  * "v4.public...." string. Returns 0, -ENOMEM, -EMSGSIZE when the token
  * would exceed IDG_PASETO_MAX_TOKEN (idg_paseto_verify would refuse it), or
@@ -42,6 +42,12 @@ int idg_paseto_sign(const unsigned char secret_key[64], const char *payload, siz
 int idg_paseto_verify(const unsigned char public_key[32], const char *token, const char *implicit,
 		      char **ret_payload, size_t *ret_payload_len, struct idg_error *err);
 
+/* The same for a binary payload (a CBOR one): NUL bytes in it are allowed.
+ * *ret_payload is malloc'd, *ret_payload_len bytes, and a NUL follows them
+ * (not counted). */
+int idg_paseto_verify_binary(const unsigned char public_key[32], const char *token, const char *implicit,
+			     unsigned char **ret_payload, size_t *ret_payload_len, struct idg_error *err);
+
 /* The decoded footer of token (malloc'd, "" when there is none), WITHOUT
  * verifying anything: only to find the key id before choosing a key.
  * Same format errors as idg_paseto_verify, and -EINVAL for a NUL byte in
@@ -52,6 +58,9 @@ int idg_paseto_footer(const char *token, char **ret_footer, struct idg_error *er
  * only to describe a rejected token. Same format errors as
  * idg_paseto_verify. */
 int idg_paseto_payload_unverified(const char *token, char **ret_payload, struct idg_error *err);
+/* The same for a binary payload (NUL bytes allowed), with its length. */
+int idg_paseto_payload_unverified_binary(const char *token, unsigned char **ret_payload, size_t *ret_payload_len,
+					 struct idg_error *err);
 
 /* "k4.public.<base64url(pk)>" into buf. Returns 0 or -ENOSPC. */
 int idg_paserk_public_encode(const unsigned char pk[32], char *buf, size_t size);

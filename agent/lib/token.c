@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Purpose tokens: requests, minting, and the checks a token must pass before
- * it becomes a grant (see token.h). The messages are for the clerk at the
+ * Purpose tokens: requests, minting, the checks a token must pass before it
+ * becomes a grant, and signed declines (see token.h). Both forms of each
+ * are read here (JSON with json-c; the CBOR arrays through token_wire.c),
+ * the binary form is written. The messages are for the clerk at the
  * counter: each says what is wrong and what to do.
  */
 #include "token.h"
@@ -16,7 +18,10 @@
 #include "idnumber.h"
 #include "names.h"
 #include "paseto.h"
+#include "token_wire.h"
 #include "util.h"
+
+#define B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 static const char *const rejection_names[] = {
 	[IDG_TOKEN_OK] = "ok",
@@ -183,16 +188,6 @@ int idg_token_request_check(const struct idg_token_request *req, const struct id
 	return 0;
 }
 
-static struct json_object *classes_array(uint32_t mask)
-{
-	struct json_object *array = json_object_new_array();
-
-	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++)
-		if (mask & (1u << c))
-			json_object_array_add(array, json_object_new_string(idg_class_name(c)));
-	return array;
-}
-
 static int classes_from_array(struct json_object *array, uint32_t *ret_mask)
 {
 	uint32_t mask = 0;
@@ -261,62 +256,42 @@ static void random_hex_id(char *buf, size_t size)
 
 int idg_token_request_encode(const struct idg_token_request *req, char **ret_code)
 {
-	struct json_object *obj = json_object_new_object();
-	char iat[32], *encoded;
-	const char *json;
-	size_t len, encoded_len;
+	_cleanup_free_ unsigned char *bin = NULL;
+	size_t bin_len, prefix = strlen(IDG_REQUEST_PREFIX), size;
+	char *code;
+	int r;
 
-	if (!obj || sodium_init() < 0)
+	if (sodium_init() < 0)
 		return -ENOMEM;
-	idg_rfc3339_format(req->created, iat, sizeof(iat));
-	json_object_object_add(obj, "v", json_object_new_int(1));
-	json_object_object_add(obj, "rid", json_object_new_string(req->id));
-	json_object_object_add(obj, "sub", json_object_new_string(req->user));
-	json_object_object_add(obj, "host", json_object_new_string(req->host));
-	json_object_object_add(obj, "hostname", json_object_new_string(req->hostname));
-	json_object_object_add(obj, "pur", json_object_new_string(req->purpose));
-	json_object_object_add(obj, "ref", json_object_new_string(req->ref));
-	json_object_object_add(obj, "cls", classes_array(req->class_mask));
-	json_object_object_add(obj, "min", json_object_new_int((int)req->minutes));
-	json_object_object_add(obj, "iat", json_object_new_string(iat));
-	json = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-	len = strlen(json);
-	encoded_len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	encoded = malloc(strlen(IDG_REQUEST_PREFIX) + encoded_len);
-	if (!encoded) {
-		json_object_put(obj);
+	r = idg_wire_request_encode(req, &bin, &bin_len);
+	if (r < 0)
+		return r;
+	size = prefix + sodium_base64_ENCODED_LEN(bin_len, B64);
+	code = malloc(size);
+	if (!code)
 		return -ENOMEM;
-	}
-	strcpy(encoded, IDG_REQUEST_PREFIX);
-	(void)sodium_bin2base64(encoded + strlen(IDG_REQUEST_PREFIX), encoded_len, (const unsigned char *)json, len,
-				sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	json_object_put(obj);
-	*ret_code = encoded;
+	memcpy(code, IDG_REQUEST_PREFIX, prefix);
+	(void)sodium_bin2base64(code + prefix, size - prefix, bin, bin_len, B64);
+	*ret_code = code;
 	return 0;
 }
 
-int idg_token_request_decode(const char *code, struct idg_token_request *ret, struct idg_error *err)
+/* Only the base64url alphabet: libsodium 1.0.18 would decode bytes from
+ * 0x80 up as '_', giving one code many spellings. */
+static bool is_b64url(const char *text)
 {
-	size_t prefix = strlen(IDG_REQUEST_PREFIX), len, bin_len;
+	return strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(text);
+}
+
+/* An "idgreq1." code's JSON (bin, NUL-terminated) into *ret. Each token made
+ * from it is written in the binary form, so its ids must fit that form. */
+static int request_decode_v1(const char *json, struct idg_token_request *ret)
+{
 	struct idg_token_request req = { 0 };
-	struct json_object *obj, *value;
-	_cleanup_free_ unsigned char *bin = NULL;
+	struct json_object *obj = json_tokener_parse(json), *value;
 	int64_t minutes;
 	int r = -EINVAL;
 
-	if (strncmp(code, IDG_REQUEST_PREFIX, prefix))
-		return idg_error_set(err, -EINVAL, "not a request code: it should start with '%s'", IDG_REQUEST_PREFIX);
-	len = strlen(code + prefix);
-	if (len > 4096)
-		return idg_error_set(err, -EMSGSIZE, "the request code is too long");
-	bin = malloc(len + 1);
-	if (!bin || sodium_init() < 0)
-		return idg_error_set(err, -ENOMEM, "out of memory");
-	if (sodium_base642bin(bin, len, code + prefix, len, NULL, &bin_len, NULL,
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		return idg_error_set(err, -EINVAL, "the request code is damaged (not base64url); copy it again");
-	bin[bin_len] = '\0';
-	obj = json_tokener_parse((const char *)bin);
 	if (!obj || !json_object_is_type(obj, json_type_object))
 		goto bad;
 	if (!json_object_object_get_ex(obj, "v", &value) || json_object_get_int(value) != 1)
@@ -326,6 +301,16 @@ int idg_token_request_decode(const char *code, struct idg_token_request *ret, st
 	    get_text(obj, "hostname", req.hostname, sizeof(req.hostname)) < 0 ||
 	    get_text(obj, "pur", req.purpose, sizeof(req.purpose)) < 0 ||
 	    get_text(obj, "ref", req.ref, sizeof(req.ref)) < 0 || get_time(obj, "iat", &req.created) < 0)
+		goto bad;
+	if (strlen(req.id) != 2 * IDG_WIRE_RID_BYTES || strspn(req.id, "0123456789abcdef") != strlen(req.id) ||
+	    strlen(req.host) != 2 * IDG_WIRE_HOST_BYTES || strspn(req.host, "0123456789abcdef") != strlen(req.host) ||
+	    req.created < 0)
+		goto bad;
+	/* json-c takes any bytes in a string; the binary form takes UTF-8. */
+	if (idg_wire_text_check(req.user, strlen(req.user), sizeof(req.user) - 1, NULL) < 0 ||
+	    idg_wire_text_check(req.hostname, strlen(req.hostname), sizeof(req.hostname) - 1, NULL) < 0 ||
+	    idg_wire_text_check(req.purpose, strlen(req.purpose), sizeof(req.purpose) - 1, NULL) < 0 ||
+	    idg_wire_text_check(req.ref, strlen(req.ref), sizeof(req.ref) - 1, NULL) < 0)
 		goto bad;
 	if (!json_object_object_get_ex(obj, "cls", &value) || classes_from_array(value, &req.class_mask) < 0)
 		goto bad;
@@ -338,8 +323,43 @@ int idg_token_request_decode(const char *code, struct idg_token_request *ret, st
 	r = 0;
 bad:
 	json_object_put(obj);
-	if (r < 0)
-		return idg_error_set(err, r, "the request code is damaged (its contents do not make sense); copy it again");
+	if (r == 0)
+		*ret = req;
+	return r;
+}
+
+/* One length serves both prefixes below. */
+_Static_assert(sizeof(IDG_REQUEST_PREFIX) == sizeof(IDG_REQUEST_PREFIX_V1), "request code prefixes differ in length");
+
+int idg_token_request_decode(const char *code, struct idg_token_request *ret, struct idg_error *err)
+{
+	size_t prefix = strlen(IDG_REQUEST_PREFIX), len, bin_len;
+	_cleanup_free_ unsigned char *bin = NULL;
+	struct idg_token_request req;
+	struct idg_error why;
+	bool v1;
+
+	v1 = strncmp(code, IDG_REQUEST_PREFIX_V1, prefix) == 0;
+	if (!v1 && strncmp(code, IDG_REQUEST_PREFIX, prefix) != 0)
+		return idg_error_set(err, -EINVAL, "not a request code: it should start with '%s'", IDG_REQUEST_PREFIX);
+	len = strlen(code + prefix);
+	if (len > 4096)
+		return idg_error_set(err, -EMSGSIZE, "the request code is too long");
+	bin = malloc(len + 1);
+	if (!bin || sodium_init() < 0)
+		return idg_error_set(err, -ENOMEM, "out of memory");
+	if (!is_b64url(code + prefix) ||
+	    sodium_base642bin(bin, len, code + prefix, len, NULL, &bin_len, NULL, B64) != 0)
+		return idg_error_set(err, -EINVAL, "the request code is damaged (not base64url); copy it again");
+	bin[bin_len] = '\0';
+	if (v1) {
+		/* A NUL would end the JSON text early and hide what follows. */
+		if (memchr(bin, '\0', bin_len) || request_decode_v1((const char *)bin, &req) < 0)
+			return idg_error_set(err, -EINVAL,
+					     "the request code is damaged (its contents do not make sense); copy it again");
+	} else if (idg_wire_request_decode(bin, bin_len, &req, &why) < 0) {
+		return idg_error_set(err, -EINVAL, "the request code is damaged: %s; copy it again", why.message);
+	}
 	*ret = req;
 	return 0;
 }
@@ -370,8 +390,8 @@ int idg_token_mint(const struct idg_token_request *req, const unsigned char secr
 		   int64_t now, char **ret_token, struct idg_token_claims *ret_claims)
 {
 	struct idg_token_claims claims = { 0 };
-	struct json_object *obj, *footer;
-	char iat[32], nbf[32], exp[32];
+	_cleanup_free_ unsigned char *payload = NULL;
+	size_t payload_len;
 	int r;
 
 	if (sodium_init() < 0)
@@ -386,36 +406,11 @@ int idg_token_mint(const struct idg_token_request *req, const unsigned char secr
 	claims.class_mask = req->class_mask;
 	claims.iat = claims.nbf = now;
 	claims.exp = now + (int64_t)req->minutes * 60;
-	idg_rfc3339_format(claims.iat, iat, sizeof(iat));
-	idg_rfc3339_format(claims.nbf, nbf, sizeof(nbf));
-	idg_rfc3339_format(claims.exp, exp, sizeof(exp));
-
-	obj = json_object_new_object();
-	footer = json_object_new_object();
-	if (!obj || !footer) {
-		json_object_put(obj);
-		json_object_put(footer);
-		return -ENOMEM;
-	}
-	json_object_object_add(obj, "jti", json_object_new_string(claims.jti));
-	json_object_object_add(obj, "sub", json_object_new_string(claims.sub));
-	json_object_object_add(obj, "host", json_object_new_string(claims.host));
-	json_object_object_add(obj, "pur", json_object_new_string(claims.pur));
-	json_object_object_add(obj, "ref", json_object_new_string(claims.ref));
-	json_object_object_add(obj, "cls", classes_array(claims.class_mask));
-	json_object_object_add(obj, "rid", json_object_new_string(claims.rid));
-	json_object_object_add(obj, "iat", json_object_new_string(iat));
-	json_object_object_add(obj, "nbf", json_object_new_string(nbf));
-	json_object_object_add(obj, "exp", json_object_new_string(exp));
-	json_object_object_add(footer, "kid", json_object_new_string(key_id));
-	{
-		const char *payload = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-
-		r = idg_paseto_sign(secret_key, payload, strlen(payload),
-				    json_object_to_json_string_ext(footer, JSON_C_TO_STRING_PLAIN), NULL, ret_token);
-	}
-	json_object_put(obj);
-	json_object_put(footer);
+	r = idg_wire_claims_encode(&claims, &payload, &payload_len);
+	if (r < 0)
+		return r;
+	/* No footer: the key id is in the signed payload. */
+	r = idg_paseto_sign(secret_key, (const char *)payload, payload_len, NULL, NULL, ret_token);
 	if (r == 0 && ret_claims)
 		*ret_claims = claims;
 	return r;
@@ -498,22 +493,76 @@ out:
 	return r;
 }
 
-enum idg_token_rejection idg_token_check(const char *token, const struct idg_token_context *ctx,
-					 struct idg_token_claims *ret_claims,
-					 const struct idg_approver **ret_approver, struct idg_error *err)
+/* The rules every token's claims c must pass once its signature by
+ * approver is good; sets *ret_claims to c. */
+static enum idg_token_rejection check_rules(const struct idg_token_claims *c, const struct idg_approver *approver,
+					   const struct idg_token_context *ctx, struct idg_token_claims *ret_claims,
+					   struct idg_error *err)
+{
+	const struct idg_purpose *purpose;
+	char when[64], classes[128];
+	uint32_t extra;
+
+	/* The claims as signed, for decisions and records alike: whatever
+	 * of them looks like an ID number is withheld where it leaves the
+	 * agent (a record, a reply, an output), not here. */
+	*ret_claims = *c;
+	if (idg_contains_id_number(c->ref))
+		return reject(err, IDG_TOKEN_REF_ID_NUMBER,
+			      "the token's case reference looks like a resident ID number; card data must not "
+			      "reach the logs, so ask for a new token with the case or file number");
+	purpose = idg_policy_purpose(ctx->policy, c->pur);
+	if (!purpose)
+		return reject(err, IDG_TOKEN_UNKNOWN_PURPOSE, "purpose '%s' is not in this workstation's policy", c->pur);
+	if (!idg_policy_may_approve(approver, purpose))
+		return reject(err, IDG_TOKEN_APPROVER_NOT_ALLOWED, "%s may not approve purpose %s; ask an approver who may",
+			      approver->id, purpose->id);
+	if (streq(approver->user, c->sub))
+		return reject(err, IDG_TOKEN_SELF_APPROVED,
+			      "this token was approved by %s for %s: nobody may approve their own request", approver->user,
+			      c->sub);
+	if (!streq(c->host, ctx->host))
+		return reject(err, IDG_TOKEN_WRONG_HOST,
+			      "this token is for another workstation (machine id %s); it can only be redeemed there",
+			      c->host);
+	if (!streq(c->sub, ctx->user))
+		return reject(err, IDG_TOKEN_WRONG_USER, "this token was approved for %s; you are %s", c->sub, ctx->user);
+	if (c->exp <= c->nbf)
+		return reject(err, IDG_TOKEN_MALFORMED, "the token expires before it becomes valid");
+	if (c->nbf > ctx->now + IDG_TOKEN_LEEWAY_SECONDS) {
+		clock_text(c->nbf, ctx->now, when, sizeof(when));
+		return reject(err, IDG_TOKEN_NOT_YET_VALID,
+			      "this token is not valid before %s; check this workstation's clock", when);
+	}
+	if (c->exp <= ctx->now) {
+		clock_text(c->exp, ctx->now, when, sizeof(when));
+		return reject(err, IDG_TOKEN_EXPIRED, "this token expired at %s; ask for a new one", when);
+	}
+	if (c->exp - c->nbf > (int64_t)purpose->max_minutes * 60)
+		return reject(err, IDG_TOKEN_TOO_LONG,
+			      "this token is valid for %lld minutes, but purpose %s allows at most %u",
+			      (long long)((c->exp - c->nbf + 59) / 60), purpose->id, purpose->max_minutes);
+	extra = c->class_mask & ~purpose->class_mask;
+	if (extra) {
+		idg_class_mask_format(extra, classes, sizeof(classes));
+		return reject(err, IDG_TOKEN_CLASS_NOT_ALLOWED, "purpose %s does not allow %s", purpose->id, classes);
+	}
+	return IDG_TOKEN_OK;
+}
+
+/* A token with JSON claims and the key id in a JSON footer, as a stock
+ * PASETO library mints it. */
+static enum idg_token_rejection check_json_token(const char *token, const struct idg_token_context *ctx,
+						struct idg_token_claims *ret_claims,
+						const struct idg_approver **ret_approver, struct idg_error *err)
 {
 	struct idg_token_claims c = { 0 };
 	const struct idg_approver *approver;
-	const struct idg_purpose *purpose;
 	_cleanup_free_ char *payload = NULL;
 	struct idg_error inner = { "" };
-	char when[64], classes[128];
 	size_t payload_len;
-	uint32_t extra;
 	int r;
 
-	*ret_approver = NULL;
-	memset(ret_claims, 0, sizeof(*ret_claims));
 	if (read_kid(token, c.kid, sizeof(c.kid), &inner) < 0)
 		return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again",
 			      inner.message[0] ? inner.message : "no key id in its footer");
@@ -546,55 +595,199 @@ enum idg_token_rejection idg_token_check(const char *token, const struct idg_tok
 		*ret_claims = c;
 		return reject(err, IDG_TOKEN_MALFORMED, "%s", inner.message);
 	}
-	if (idg_contains_id_number(c.ref)) {
-		*ret_claims = c;
-		return reject(err, IDG_TOKEN_REF_ID_NUMBER,
-			      "the token's case reference looks like a resident ID number; card data must not "
-			      "reach the logs, so ask for a new token with the case or file number");
-	}
-	/* The claims as signed, for decisions and records alike: whatever
-	 * of them looks like an ID number is withheld where it leaves the
-	 * agent (a record, a reply, an output), not here. */
-	*ret_claims = c;
+	return check_rules(&c, approver, ctx, ret_claims, err);
+}
 
-	purpose = idg_policy_purpose(ctx->policy, c.pur);
-	if (!purpose)
-		return reject(err, IDG_TOKEN_UNKNOWN_PURPOSE, "purpose '%s' is not in this workstation's policy", c.pur);
-	if (!idg_policy_may_approve(approver, purpose))
-		return reject(err, IDG_TOKEN_APPROVER_NOT_ALLOWED, "%s may not approve purpose %s; ask an approver who may",
-			      approver->id, purpose->id);
-	if (streq(approver->user, c.sub))
-		return reject(err, IDG_TOKEN_SELF_APPROVED,
-			      "this token was approved by %s for %s: nobody may approve their own request", approver->user,
-			      c.sub);
-	if (!streq(c.host, ctx->host))
-		return reject(err, IDG_TOKEN_WRONG_HOST,
-			      "this token is for another workstation (machine id %s); it can only be redeemed there",
-			      c.host);
-	if (!streq(c.sub, ctx->user))
-		return reject(err, IDG_TOKEN_WRONG_USER, "this token was approved for %s; you are %s", c.sub, ctx->user);
-	if (c.exp <= c.nbf)
-		return reject(err, IDG_TOKEN_MALFORMED, "the token expires before it becomes valid");
-	if (c.nbf > ctx->now + IDG_TOKEN_LEEWAY_SECONDS) {
-		clock_text(c.nbf, ctx->now, when, sizeof(when));
-		return reject(err, IDG_TOKEN_NOT_YET_VALID,
-			      "this token is not valid before %s; check this workstation's clock", when);
-	}
-	if (c.exp <= ctx->now) {
-		clock_text(c.exp, ctx->now, when, sizeof(when));
-		return reject(err, IDG_TOKEN_EXPIRED, "this token expired at %s; ask for a new one", when);
-	}
-	if (c.exp - c.nbf > (int64_t)purpose->max_minutes * 60)
-		return reject(err, IDG_TOKEN_TOO_LONG,
-			      "this token is valid for %lld minutes, but purpose %s allows at most %u",
-			      (long long)((c.exp - c.nbf + 59) / 60), purpose->id, purpose->max_minutes);
-	extra = c.class_mask & ~purpose->class_mask;
-	if (extra) {
-		idg_class_mask_format(extra, classes, sizeof(classes));
-		return reject(err, IDG_TOKEN_CLASS_NOT_ALLOWED, "purpose %s does not allow %s", purpose->id, classes);
-	}
+/* The footer of a CBOR token or decline must be empty: the key id is in
+ * the signed payload, and a second place for it would be a second truth. */
+static int require_no_footer(const char *text, struct idg_error *err)
+{
+	_cleanup_free_ char *footer = NULL;
+	int r;
+
+	r = idg_paseto_footer(text, &footer, err);
+	if (r < 0)
+		return r;
+	if (*footer)
+		return idg_error_set(err, -EINVAL, "it has a footer, which the binary form has not");
+	return 0;
+}
+
+/* A token with CBOR claims (payload holds payload_len bytes, unverified). */
+static enum idg_token_rejection check_cbor_token(const char *token, const unsigned char *payload,
+						size_t payload_len, const struct idg_token_context *ctx,
+						struct idg_token_claims *ret_claims,
+						const struct idg_approver **ret_approver, struct idg_error *err)
+{
+	struct idg_token_claims c;
+	const struct idg_approver *approver;
+	_cleanup_free_ unsigned char *verified = NULL;
+	struct idg_error inner = { "" };
+	size_t verified_len;
+	int r;
+
+	if (require_no_footer(token, &inner) < 0)
+		return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again",
+			      inner.message);
+	/* What the token claims, for the journal even when refused; a
+	 * payload damaged before its key id has none to check it with. */
+	r = idg_wire_claims_decode(payload, payload_len, &c, &inner);
 	*ret_claims = c;
-	return IDG_TOKEN_OK;
+	if (r == -EBADMSG)
+		return reject(err, IDG_TOKEN_MALFORMED,
+			      "this is not a valid purpose token (its payload is damaged: %s); copy it again", inner.message);
+
+	approver = idg_policy_approver_by_key_id(ctx->policy, c.kid);
+	if (!approver)
+		return reject(err, IDG_TOKEN_UNKNOWN_APPROVER,
+			      "the token was signed with a key this workstation does not know (key id %s); ask an approver "
+			      "registered here",
+			      c.kid);
+	*ret_approver = approver;
+	r = idg_paseto_verify_binary(approver->public_key, token, NULL, &verified, &verified_len, &inner);
+	if (r == -EBADMSG)
+		return reject(err, IDG_TOKEN_BAD_SIGNATURE,
+			      "the token's signature does not verify: it was altered, or not signed by %s's key",
+			      approver->id);
+	if (r < 0)
+		return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again",
+			      inner.message);
+	/* Read again from the verified bytes, which are what counts. */
+	r = idg_wire_claims_decode(verified, verified_len, &c, &inner);
+	*ret_claims = c;
+	if (r == -EBADMSG)
+		return reject(err, IDG_TOKEN_MALFORMED,
+			      "this is not a valid purpose token (its payload is damaged: %s); copy it again", inner.message);
+	if (r < 0)
+		return reject(err, IDG_TOKEN_MALFORMED, "%s", inner.message);
+	return check_rules(&c, approver, ctx, ret_claims, err);
+}
+
+enum idg_token_rejection idg_token_check(const char *token, const struct idg_token_context *ctx,
+					 struct idg_token_claims *ret_claims,
+					 const struct idg_approver **ret_approver, struct idg_error *err)
+{
+	_cleanup_free_ unsigned char *payload = NULL;
+	struct idg_error inner = { "" };
+	size_t payload_len;
+
+	*ret_approver = NULL;
+	memset(ret_claims, 0, sizeof(*ret_claims));
+	if (idg_paseto_payload_unverified_binary(token, &payload, &payload_len, &inner) < 0)
+		return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again",
+			      inner.message);
+	/* A JSON object starts with '{' (0x7b), which no CBOR array does. */
+	if (payload_len && payload[0] == '{')
+		return check_json_token(token, ctx, ret_claims, ret_approver, err);
+	return check_cbor_token(token, payload, payload_len, ctx, ret_claims, ret_approver, err);
+}
+
+/* ---- declines ------------------------------------------------------------------- */
+
+int idg_decline_reason_check(const char *reason, struct idg_error *err)
+{
+	struct idg_error why;
+	int r;
+
+	r = idg_wire_text_check(reason, strnlen(reason, IDG_DECLINE_REASON_MAX + 1), IDG_DECLINE_REASON_MAX, &why);
+	if (r < 0)
+		return idg_error_set(err, r, "the reason %s", why.message);
+	if (idg_contains_id_number(reason))
+		return idg_error_set(err, -EPERM,
+				     "the reason looks like it holds a resident ID number; say why without card data "
+				     "(it reaches the clerk's screen and the journal)");
+	return 0;
+}
+
+int idg_decline_mint(const struct idg_token_request *req, const unsigned char secret_key[64], const char *key_id,
+		     const char *reason, int64_t now, char **ret_text)
+{
+	_cleanup_free_ unsigned char *payload = NULL;
+	struct idg_decline d = { .iat = now };
+	size_t payload_len;
+	int r;
+
+	r = idg_decline_reason_check(reason, NULL);
+	if (r < 0)
+		return r;
+	(void)snprintf(d.rid, sizeof(d.rid), "%s", req->id);
+	(void)snprintf(d.sub, sizeof(d.sub), "%s", req->user);
+	(void)snprintf(d.host, sizeof(d.host), "%s", req->host);
+	(void)snprintf(d.reason, sizeof(d.reason), "%s", reason);
+	(void)snprintf(d.kid, sizeof(d.kid), "%s", key_id);
+	r = idg_wire_decline_encode(&d, &payload, &payload_len);
+	if (r < 0)
+		return r;
+	return idg_paseto_sign(secret_key, (const char *)payload, payload_len, NULL, IDG_DECLINE_IMPLICIT, ret_text);
+}
+
+int idg_decline_check(const char *text, const struct idg_token_context *ctx, struct idg_decline *ret_decline,
+		      const struct idg_approver **ret_approver, struct idg_error *err)
+{
+	_cleanup_free_ unsigned char *payload = NULL, *verified = NULL;
+	const struct idg_approver *approver;
+	struct idg_error inner = { "" };
+	size_t payload_len, verified_len;
+	struct idg_decline d;
+	int r;
+
+	*ret_approver = NULL;
+	memset(ret_decline, 0, sizeof(*ret_decline));
+	r = idg_paseto_payload_unverified_binary(text, &payload, &payload_len, &inner);
+	if (r == 0)
+		r = require_no_footer(text, &inner);
+	if (r < 0)
+		return idg_error_set(err, -EINVAL, "this is not a valid decline (%s)", inner.message);
+	r = idg_wire_decline_decode(payload, payload_len, &d, &inner);
+	*ret_decline = d;
+	if (r == -EBADMSG)
+		return idg_error_set(err, -EINVAL, "this is not a valid decline (its payload is damaged: %s)",
+				     inner.message);
+	approver = idg_policy_approver_by_key_id(ctx->policy, d.kid);
+	if (!approver)
+		return idg_error_set(err, -ENOKEY,
+				     "the decline was signed with a key this workstation does not know (key id %s)", d.kid);
+	*ret_approver = approver;
+	r = idg_paseto_verify_binary(approver->public_key, text, IDG_DECLINE_IMPLICIT, &verified, &verified_len,
+				     &inner);
+	if (r == -EBADMSG)
+		return idg_error_set(err, -EBADMSG,
+				     "the decline's signature does not verify: it was altered, or not signed by %s's key",
+				     approver->id);
+	if (r < 0)
+		return idg_error_set(err, -EINVAL, "this is not a valid decline (%s)", inner.message);
+	r = idg_wire_decline_decode(verified, verified_len, &d, &inner);
+	*ret_decline = d;
+	if (r == -EBADMSG)
+		return idg_error_set(err, -EINVAL, "this is not a valid decline (its payload is damaged: %s)",
+				     inner.message);
+	if (r < 0)
+		return idg_error_set(err, -EINVAL, "%s", inner.message);
+	if (idg_contains_id_number(d.reason))
+		return idg_error_set(err, -EPERM,
+				     "the decline's reason looks like a resident ID number; card data must not reach "
+				     "the logs");
+	if (ctx->host && !streq(d.host, ctx->host))
+		return idg_error_set(err, -EXDEV, "this decline is for another workstation (machine id %s)", d.host);
+	if (ctx->user && !streq(d.sub, ctx->user))
+		return idg_error_set(err, -EACCES, "this decline answers a request of %s, not of %s", d.sub, ctx->user);
+	return 0;
+}
+
+enum idg_answer_kind idg_answer_kind(const char *text)
+{
+	_cleanup_free_ unsigned char *payload = NULL;
+	size_t payload_len;
+	int items;
+
+	if (idg_paseto_payload_unverified_binary(text, &payload, &payload_len, NULL) < 0)
+		return IDG_ANSWER_UNKNOWN;
+	if (payload_len && payload[0] == '{')
+		return IDG_ANSWER_TOKEN;
+	items = idg_wire_array_items(payload, payload_len);
+	return items == IDG_WIRE_CLAIMS_ITEMS ? IDG_ANSWER_TOKEN
+	       : items == IDG_WIRE_DECLINE_ITEMS ? IDG_ANSWER_DECLINE
+						  : IDG_ANSWER_UNKNOWN;
 }
 
 /* Largest unit first, so that formatting picks "1d 12h", not "36h". */

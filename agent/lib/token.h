@@ -2,16 +2,24 @@
 /*
  * Purpose tokens (Article 7 authorisation). A clerk's request names the
  * purpose, the case reference, the classes and the minutes; an approver
- * signs it into a PASETO v4.public token; the agent checks every rule of
- * DESIGN §3 before it turns the token into a grant.
+ * signs it into a PASETO v4.public token, or signs a decline; the agent
+ * checks every rule of DESIGN §3 before it turns a token into a grant.
  *
- * Claims (the contract for other implementations, see docs/tokens.md):
- *   jti  token id, unique (random, 32 hex digits)
- *   sub  the clerk's login name          host  /etc/machine-id of the workstation
- *   pur  purpose id from the policy      ref   case reference (never an ID number)
- *   cls  array of class names            rid   the request's id
- *   iat, nbf, exp  RFC 3339 times (UTC "Z" or an offset)
- * Footer: {"kid": "<PASERK k4.pid of the approver's key>"}.
+ * The contract for other implementations is docs/tokens.md, "The token
+ * contract". In short, each is a CBOR array without field names:
+ *   request code  "idgreq2." + base64url([2, rid, sub, host, hostname, pur,
+ *                 ref, classes, minutes, iat])
+ *   token         v4.public, no footer, payload [2, jti, sub, host, pur,
+ *                 ref, rid, classes, iat, nbf, exp, kid]
+ *   decline       v4.public, no footer, implicit assertion "idguard-decline",
+ *                 payload [2, rid, sub, host, reason, iat, kid]
+ * rid, jti, host and kid are raw bytes (8, 16, 16 and the 33 bytes of the
+ * approver key's k4.pid digest), classes the mask (1 << class id of
+ * bpf/idguard.h), times unsigned unix seconds. Still accepted: "idgreq1."
+ * codes (base64url of JSON) and tokens with JSON claims (jti, sub, host,
+ * pur, ref, cls: class names, rid, iat/nbf/exp: RFC 3339) and the footer
+ * {"kid": "k4.pid...."}, as a stock PASETO library mints them. The structs
+ * below hold ids as text either way (hex digits, "k4.pid....").
  */
 #ifndef IDG_TOKEN_H
 #define IDG_TOKEN_H
@@ -27,7 +35,13 @@ struct idg_error;
 #define IDG_REF_MAX 128
 #define IDG_HOST_ID_MAX 64
 #define IDG_TOKEN_ID_MAX 64
-#define IDG_REQUEST_PREFIX "idgreq1."
+#define IDG_REQUEST_PREFIX "idgreq2."    /* what idg_token_request_encode() writes */
+#define IDG_REQUEST_PREFIX_V1 "idgreq1." /* JSON codes, still read */
+/* A decline's implicit assertion: a decline never verifies as a token, nor
+ * a token as a decline. */
+#define IDG_DECLINE_IMPLICIT "idguard-decline"
+/* Longest reason in a decline, in bytes of UTF-8. */
+#define IDG_DECLINE_REASON_MAX 200
 /* Clocks of approvers and workstations differ a little: nbf may be this far
  * ahead. Expiry gets no leeway. */
 #define IDG_TOKEN_LEEWAY_SECONDS 120
@@ -55,7 +69,17 @@ struct idg_token_claims {
 	int64_t iat;
 	int64_t nbf;
 	int64_t exp;
-	char kid[IDG_KEY_ID_MAX];       /* from the footer */
+	char kid[IDG_KEY_ID_MAX];       /* "k4.pid....": in the payload, or the JSON form's footer */
+};
+
+/* An approver's signed refusal of a request. */
+struct idg_decline {
+	char rid[IDG_TOKEN_ID_MAX];     /* the request's id, 16 hex digits */
+	char sub[IDG_NAME_MAX];         /* the clerk who asked */
+	char host[IDG_HOST_ID_MAX];     /* machine id of her workstation */
+	char reason[IDG_DECLINE_REASON_MAX + 1];
+	int64_t iat;                    /* unix seconds, the approver's clock */
+	char kid[IDG_KEY_ID_MAX];       /* "k4.pid....": the approver's key */
 };
 
 /* Why a token was refused: a stable word for scripts and journal fields. */
@@ -86,8 +110,13 @@ int idg_machine_id(char buf[IDG_HOST_ID_MAX]);
  * minutes within the purpose's maximum, ref not an ID number. */
 int idg_token_request_check(const struct idg_token_request *req, const struct idg_policy *policy,
 			    struct idg_error *err);
-/* "idgreq1." + base64url(JSON); malloc'd. */
+/* "idgreq2." + base64url(CBOR), malloc'd. 0, -ENOMEM, or -EINVAL when req
+ * cannot be written: id not 16 hex digits, host not 32, a text empty, too
+ * long, not UTF-8 or with control characters, no classes, minutes 0. */
 int idg_token_request_encode(const struct idg_token_request *req, char **ret_code);
+/* Reads an "idgreq2." or "idgreq1." code; 0, or -EINVAL / -EMSGSIZE with a
+ * sentence saying what is damaged. *ret is written only on success. The
+ * policy's checks are idg_token_request_check(). */
 int idg_token_request_decode(const char *code, struct idg_token_request *ret, struct idg_error *err);
 /* A sentence an approver can read aloud. */
 void idg_token_request_summary(const struct idg_token_request *req, const struct idg_policy *policy, char *buf,
@@ -96,7 +125,9 @@ void idg_token_request_summary(const struct idg_token_request *req, const struct
 void idg_token_request_short_id(const struct idg_token_request *req, char *buf, size_t size);
 
 /* Signs the claims for req (nbf = now, exp = now + minutes) with an
- * approver's secret key; *ret_token is malloc'd. */
+ * approver's secret key (key_id its "k4.pid...."), in the CBOR form;
+ * *ret_token is malloc'd. 0, -ENOMEM, -EIO, or -EINVAL when req or key_id
+ * cannot be written (see idg_token_request_encode). */
 int idg_token_mint(const struct idg_token_request *req, const unsigned char secret_key[64], const char *key_id,
 		   int64_t now, char **ret_token, struct idg_token_claims *ret_claims);
 
@@ -109,13 +140,50 @@ struct idg_token_context {
 };
 
 /* Applies every rule of DESIGN §3 except replay (the daemon's database
- * knows that). Returns IDG_TOKEN_OK with *ret_claims and *ret_approver
- * filled, or the reason with a sentence for the clerk in err. The claims
- * that could be read are left in *ret_claims even when refused, for the
- * journal (never the signature). */
+ * knows that), to either form of token (CBOR claims, or JSON claims with a
+ * kid footer: told apart by the payload's first byte, '{' for JSON).
+ * Returns IDG_TOKEN_OK with *ret_claims and *ret_approver filled, or the
+ * reason with a sentence for the clerk in err. The claims that could be
+ * read are left in *ret_claims even when refused, for the journal (never
+ * the signature). */
 enum idg_token_rejection idg_token_check(const char *token, const struct idg_token_context *ctx,
 					 struct idg_token_claims *ret_claims,
 					 const struct idg_approver **ret_approver, struct idg_error *err);
+
+/* 0 when reason can go into a decline: 1 to IDG_DECLINE_REASON_MAX bytes
+ * of UTF-8 without control characters (-EINVAL), and no resident ID number
+ * (-EPERM); the sentence in err. */
+int idg_decline_reason_check(const char *reason, struct idg_error *err);
+
+/* Signs a refusal of req with the approver's secret key (key_id its
+ * "k4.pid....") at now; *ret_text ("v4.public....") is malloc'd. 0,
+ * -ENOMEM, -EIO, -EINVAL (req as for idg_token_request_encode, key_id, or
+ * the reason), -EPERM (an ID number in the reason). */
+int idg_decline_mint(const struct idg_token_request *req, const unsigned char secret_key[64], const char *key_id,
+		     const char *reason, int64_t now, char **ret_text);
+
+/* Checks a decline: its form, that its key is a registered approver's
+ * (ctx->policy), its signature, its contents, the reason (no ID number),
+ * and, when ctx->host / ctx->user are not NULL, that it answers a request
+ * of this workstation / of that user (ctx->now is not used: a decline
+ * grants nothing, so its time is only reported). Returns 0 with
+ * *ret_decline and *ret_approver filled, or -EINVAL (damaged, or not a
+ * decline), -ENOKEY (a key not registered here), -EBADMSG (the signature
+ * does not verify), -EPERM (an ID number in the reason), -EXDEV (another
+ * workstation's), -EACCES (another user's), with a sentence in err. What
+ * could be read is left in *ret_decline even when refused, for the
+ * journal; *ret_approver is set once the key is known. */
+int idg_decline_check(const char *text, const struct idg_token_context *ctx, struct idg_decline *ret_decline,
+		      const struct idg_approver **ret_approver, struct idg_error *err);
+
+/* What an answer to a request is, by its shape alone (nothing verified):
+ * for a program that receives both and must pick the check. */
+enum idg_answer_kind {
+	IDG_ANSWER_UNKNOWN = 0,
+	IDG_ANSWER_TOKEN,     /* CBOR token claims, or JSON claims */
+	IDG_ANSWER_DECLINE,
+};
+enum idg_answer_kind idg_answer_kind(const char *text);
 
 /* How old a request may be when it is approved, unless the registry's
  * [Approval] MaxRequestAge= says otherwise: an old request is a stale

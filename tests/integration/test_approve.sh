@@ -27,15 +27,7 @@ new_request() {
 # redate_request CODE SECONDS: the same request, made SECONDS ago (negative:
 # in the future). Request codes are not signed; the clerk's machine dates them.
 redate_request() {
-	/usr/bin/python3 - "$1" "$2" <<-'EOF'
-	import base64, datetime, json, sys
-	body = sys.argv[1][len("idgreq1."):]
-	req = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-	made = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=int(sys.argv[2]))
-	req["iat"] = made.strftime("%Y-%m-%dT%H:%M:%SZ")
-	text = json.dumps(req, separators=(",", ":")).encode()
-	print("idgreq1." + base64.urlsafe_b64encode(text).decode().rstrip("="))
-	EOF
+	/usr/bin/python3 "$HERE/../unit/paseto_check.py" redate-request "$1" "$2"
 }
 
 # on_tty ANSWER COMMAND: runs COMMAND (a string) on a pseudo-terminal, typing

@@ -300,3 +300,44 @@ t_relay_own_request_rogue_certificate_cancel_and_who_may_hand_in_answers() {
 	assert_eq "$status" 1 "bob cancelling alice's request"
 	assert_match "$out" "no waiting request of yours has id" "refusal"
 }
+
+t_relay_decline_is_signed_and_told_to_the_clerk() {
+	local out status rid
+	relay_setup
+	request --minutes 5 >/dev/null
+	rid=$(last_rid)
+	wait_ours 1 $MSG_REQUEST_SENT IDGUARD_REQUEST_ID="$rid"
+	# A reason with an ID number is refused before anything is signed.
+	out=$(sup wang token decline "$(short_of "$rid")" --reason "copy of 11010519491231002X kept" \
+		--key "$T/keys/wang.k4.secret" 2>&1) && status=0 || status=$?
+	assert_eq "$status" 2 "a decline reason with an ID number"
+	assert_match "$out" "--reason: .*ID number" "refusal"
+	out=$(sup wang token decline "$(short_of "$rid")" --reason "no copy is needed for this account type" \
+		--key "$T/keys/wang.k4.secret")
+	assert_match "$out" "^Declined request $(short_of "$rid") of idgt-alice on ws-017 as wang" "decline output"
+	wait_ours 1 $MSG_REQUEST_ENDED IDGUARD_REQUEST_ID="$rid" IDGUARD_REQUEST_STATE=declined
+	assert_eq "$(ours $MSG_REQUEST_ENDED IDGUARD_REQUEST_ID="$rid" | jq -r '[.IDGUARD_APPROVER, .IDGUARD_REASON] | @tsv')" \
+		"$(printf 'wang\tno copy is needed for this account type')" "the declined record"
+	wait_ours 1 $MSG_REQUEST_WITHDRAWN IDGUARD_REQUEST_ID="$rid"
+	# What her desktop shows, and `idguardctl why`: the decline and why.
+	out=$(ws_clerk idgt-alice why --json)
+	assert_eq "$(jq -r '[.notices[] | select(.notice == "request-declined")][0] | [.approver, .reason] | @tsv' <<<"$out")" \
+		"$(printf 'wang\tno copy is needed for this account type')" "the clerk's notice"
+	assert_match "$(ws_clerk idgt-alice why)" "Request $(short_of "$rid") was declined" "idguardctl why"
+	assert_match "$(ws_clerk idgt-alice token requests)" "declined: no copy is needed for this account type" \
+		"token requests"
+	assert_eq "$(grants)" 0 "grants after a decline"
+	# A decline signed by a key nobody registered is ignored.
+	request --minutes 5 --ref CASE-2026-0043 >/dev/null
+	rid=$(last_rid)
+	wait_ours 1 $MSG_REQUEST_SENT IDGUARD_REQUEST_ID="$rid"
+	"$IDGUARDCTL" key generate --id mallory --user mallory --dir "$T/keys" >/dev/null
+	printf '[Approver mallory]\nUser=mallory\nPublicKey=%s\nPurposes=*\n' "$(cat "$T/keys/mallory.k4.public")" \
+		>"$T/mallory-approvers.conf"
+	out=$(in_ns "$SUP_NS" "$IDGUARDCTL" token decline "$(short_of "$rid")" --reason "go away" \
+		--key "$T/keys/mallory.k4.secret" --relay "$T/wang.conf" --policy-dir "$T/policy" \
+		--registry "$T/mallory-approvers.conf")
+	wait_ours 1 $MSG_REQUEST_ENDED IDGUARD_REQUEST_ID="$rid" IDGUARD_REQUEST_STATE=decline-refused
+	assert_eq "$(ws_clerk idgt-alice token requests --json | jq -r '.requests[0].state')" sent \
+		"the request still waits after a decline by an unknown key"
+}
