@@ -32,6 +32,11 @@ struct ctl {
  * "ok": true reply. Otherwise prints the reason and returns the exit code. */
 int ctl_call(const struct ctl *ctl, struct json_object *request, struct json_object **ret_reply);
 
+/* The commands that act on one thing by its id ({"command":..., "id": id},
+ * id consumed): the reply is printed with --json; on 0 the caller says
+ * what was done, unless ctl->json. Otherwise the exit code, reason said. */
+int ctl_call_on_id(const struct ctl *ctl, const char *command, struct json_object *id);
+
 /* Prints obj as one line of JSON on stdout. */
 void ctl_print_json(struct json_object *obj);
 

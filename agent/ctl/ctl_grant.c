@@ -189,7 +189,6 @@ static int grant_list(struct ctl *ctl, int argc, char **argv)
 
 static int grant_remove(struct ctl *ctl, int argc, char **argv)
 {
-	struct json_object *request, *reply;
 	uint64_t id;
 	int r;
 
@@ -200,18 +199,10 @@ static int grant_remove(struct ctl *ctl, int argc, char **argv)
 		(void)fprintf(stderr, "idguardctl grant remove: give one grant ID (see 'idguardctl grant list')\n");
 		return CTL_EXIT_USAGE;
 	}
-	request = json_object_new_object();
-	json_object_object_add(request, "command", json_object_new_string("grant-remove"));
-	json_object_object_add(request, "id", json_object_new_int64((int64_t)id));
-	r = ctl_call(ctl, request, &reply);
-	if (r)
-		return r;
-	if (ctl->json)
-		ctl_print_json(reply);
-	else
+	r = ctl_call_on_id(ctl, "grant-remove", json_object_new_int64((int64_t)id));
+	if (r == 0 && !ctl->json)
 		(void)printf("Grant %llu ended.\n", (unsigned long long)id);
-	json_object_put(reply);
-	return CTL_EXIT_OK;
+	return r;
 }
 
 int ctl_grant(const struct ctl *ctl_in, int argc, char **argv)

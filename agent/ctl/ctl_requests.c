@@ -149,23 +149,14 @@ int ctl_token_requests(struct ctl *ctl)
 
 int ctl_token_cancel(struct ctl *ctl, const struct token_options *o)
 {
-	struct json_object *request, *reply;
 	int r;
 
 	if (!o->operand) {
 		(void)fprintf(stderr, "idguardctl token cancel: give the request id (see 'idguardctl token requests')\n");
 		return CTL_EXIT_USAGE;
 	}
-	request = json_object_new_object();
-	json_object_object_add(request, "command", json_object_new_string("request-cancel"));
-	json_object_object_add(request, "id", json_object_new_string(o->operand));
-	r = ctl_call(ctl, request, &reply);
-	if (r)
-		return r;
-	if (ctl->json)
-		ctl_print_json(reply);
-	else
+	r = ctl_call_on_id(ctl, "request-cancel", json_object_new_string(o->operand));
+	if (r == 0 && !ctl->json)
 		(void)printf("Request %s cancelled: it is withdrawn from the approval queue.\n", o->operand);
-	json_object_put(reply);
-	return CTL_EXIT_OK;
+	return r;
 }

@@ -386,25 +386,16 @@ static int token_list(struct ctl *ctl)
 
 static int token_revoke(struct ctl *ctl, const struct token_options *o)
 {
-	struct json_object *request, *reply;
 	int r;
 
 	if (!o->operand) {
 		(void)fprintf(stderr, "idguardctl token revoke: give the grant id or token id (see 'idguardctl token list')\n");
 		return CTL_EXIT_USAGE;
 	}
-	request = json_object_new_object();
-	json_object_object_add(request, "command", json_object_new_string("token-revoke"));
-	json_object_object_add(request, "id", json_object_new_string(o->operand));
-	r = ctl_call(ctl, request, &reply);
-	if (r)
-		return r;
-	if (ctl->json)
-		ctl_print_json(reply);
-	else
+	r = ctl_call_on_id(ctl, "token-revoke", json_object_new_string(o->operand));
+	if (r == 0 && !ctl->json)
 		(void)printf("Token %s revoked: its access ended now.\n", o->operand);
-	json_object_put(reply);
-	return CTL_EXIT_OK;
+	return r;
 }
 
 static int token_purposes(struct ctl *ctl, const struct token_options *o)

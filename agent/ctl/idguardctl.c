@@ -77,6 +77,22 @@ int ctl_call(const struct ctl *ctl, struct json_object *request, struct json_obj
 	return r;
 }
 
+int ctl_call_on_id(const struct ctl *ctl, const char *command, struct json_object *id)
+{
+	struct json_object *request = json_object_new_object(), *reply;
+	int r;
+
+	json_object_object_add(request, "command", json_object_new_string(command));
+	json_object_object_add(request, "id", id);
+	r = ctl_call(ctl, request, &reply);
+	if (r)
+		return r;
+	if (ctl->json)
+		ctl_print_json(reply);
+	json_object_put(reply);
+	return CTL_EXIT_OK;
+}
+
 void ctl_print_json(struct json_object *obj)
 {
 	(void)printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -26,50 +26,31 @@ static uint64_t get_uint(struct json_object *request, const char *field, uint64_
 	return (uint64_t)json_object_get_int64(value);
 }
 
-static const char *get_string(struct json_object *request, const char *field, const char *fallback)
-{
-	struct json_object *value;
-
-	if (!json_object_object_get_ex(request, field, &value))
-		return fallback;
-	return json_object_get_string(value);
-}
-
-static void add_string(struct json_object *obj, const char *key, const char *value)
-{
-	json_object_object_add(obj, key, json_object_new_string(value));
-}
-
-static void add_uint(struct json_object *obj, const char *key, uint64_t value)
-{
-	json_object_object_add(obj, key, json_object_new_int64((int64_t)value));
-}
-
 struct json_object *daemon_grant_to_json(const struct idg_grant_info *g)
 {
 	struct json_object *obj = json_object_new_object();
 	char classes[128];
 
 	idg_class_mask_format(g->class_mask, classes, sizeof(classes));
-	add_uint(obj, "id", g->id);
-	add_string(obj, "scope", g->scope == IDG_SCOPE_SESSION ? "session" : "uid");
+	daemon_add_uint(obj, "id", g->id);
+	daemon_add_string(obj, "scope", g->scope == IDG_SCOPE_SESSION ? "session" : "uid");
 	if (g->scope == IDG_SCOPE_SESSION)
-		add_uint(obj, "session", g->subject);
-	add_string(obj, "user", g->user);
-	add_uint(obj, "uid", g->uid);
-	add_string(obj, "classes", classes);
-	add_uint(obj, "created_usec", g->created_usec);
-	add_uint(obj, "expires_usec", g->expires_usec);
-	add_string(obj, "source", g->source);
-	add_uint(obj, "added_by_uid", g->added_by_uid);
+		daemon_add_uint(obj, "session", g->subject);
+	daemon_add_string(obj, "user", g->user);
+	daemon_add_uint(obj, "uid", g->uid);
+	daemon_add_string(obj, "classes", classes);
+	daemon_add_uint(obj, "created_usec", g->created_usec);
+	daemon_add_uint(obj, "expires_usec", g->expires_usec);
+	daemon_add_string(obj, "source", g->source);
+	daemon_add_uint(obj, "added_by_uid", g->added_by_uid);
 	if (g->token_id[0])
-		add_string(obj, "token_id", g->token_id);
+		daemon_add_string(obj, "token_id", g->token_id);
 	if (g->purpose[0])
-		add_string(obj, "purpose", g->purpose);
+		daemon_add_string(obj, "purpose", g->purpose);
 	if (g->ref[0])
-		add_string(obj, "ref", g->ref);
+		daemon_add_string(obj, "ref", g->ref);
 	if (g->approver[0])
-		add_string(obj, "approver", g->approver);
+		daemon_add_string(obj, "approver", g->approver);
 	return obj;
 }
 
@@ -77,8 +58,8 @@ static struct json_object *do_ping(struct daemon *d, const struct ucred *cred, s
 {
 	struct json_object *reply = idg_reply_ok();
 
-	add_string(reply, "version", IDG_VERSION);
-	add_uint(reply, "pid", (uint64_t)getpid());
+	daemon_add_string(reply, "version", IDG_VERSION);
+	daemon_add_uint(reply, "pid", (uint64_t)getpid());
 	return reply;
 }
 
@@ -92,38 +73,38 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 	(void)idg_gate_read_stats(d->gate, stats);
 	(void)idg_gate_inspect_pins(idg_gate_bpffs_dir(d->gate), &pins, &err);
 	json_object_object_add(reply, "running", json_object_new_boolean(1));
-	add_string(reply, "version", IDG_VERSION);
-	add_uint(reply, "pid", (uint64_t)getpid());
-	add_uint(reply, "started_usec", d->started_usec);
-	add_string(reply, "cgroup", idg_gate_cgroup_path(d->gate));
-	add_uint(reply, "cgroup_id", idg_gate_cgroup_id(d->gate));
-	add_string(reply, "bpffs_dir", idg_gate_bpffs_dir(d->gate));
+	daemon_add_string(reply, "version", IDG_VERSION);
+	daemon_add_uint(reply, "pid", (uint64_t)getpid());
+	daemon_add_uint(reply, "started_usec", d->started_usec);
+	daemon_add_string(reply, "cgroup", idg_gate_cgroup_path(d->gate));
+	daemon_add_uint(reply, "cgroup_id", idg_gate_cgroup_id(d->gate));
+	daemon_add_string(reply, "bpffs_dir", idg_gate_bpffs_dir(d->gate));
 	link = json_object_new_object();
 	json_object_object_add(link, "pinned", json_object_new_boolean(pins.link_pinned));
 	json_object_object_add(link, "attached", json_object_new_boolean(pins.link_attached &&
 									  pins.cgroup_id == idg_gate_cgroup_id(d->gate)));
-	add_uint(link, "link_id", pins.link_id);
-	add_uint(link, "prog_id", pins.prog_id);
+	daemon_add_uint(link, "link_id", pins.link_id);
+	daemon_add_uint(link, "prog_id", pins.prog_id);
 	json_object_object_add(reply, "link", link);
-	add_string(reply, "global_mode", idg_mode_name((unsigned)d->policy->global_mode));
+	daemon_add_string(reply, "global_mode", idg_mode_name((unsigned)d->policy->global_mode));
 	modes = json_object_new_object();
 	for (unsigned c = 1; c < IDG_CLASS_COUNT; c++)
 		if (idg_class_from_name(idg_class_name(c)))
-			add_string(modes, idg_class_name(c), idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, c)));
+			daemon_add_string(modes, idg_class_name(c), idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, c)));
 	json_object_object_add(reply, "modes", modes);
-	add_uint(reply, "repeat_window_ms", d->policy->repeat_window_ms);
-	add_uint(reply, "watched", d->watches->count);
-	add_uint(reply, "exempt", d->exempt.count);
-	add_uint(reply, "grants", idg_grants_count(d->grants));
-	add_uint(reply, "devices", d->devices.count);
+	daemon_add_uint(reply, "repeat_window_ms", d->policy->repeat_window_ms);
+	daemon_add_uint(reply, "watched", d->watches->count);
+	daemon_add_uint(reply, "exempt", d->exempt.count);
+	daemon_add_uint(reply, "grants", idg_grants_count(d->grants));
+	daemon_add_uint(reply, "devices", d->devices.count);
 	{
 		size_t unclassified = 0;
 
 		for (size_t i = 0; i < d->devices.count; i++)
 			unclassified += d->devices.items[i]->class_id == IDG_CLASS_UNCLASSIFIED;
-		add_uint(reply, "devices_unclassified", unclassified);
+		daemon_add_uint(reply, "devices_unclassified", unclassified);
 	}
-	add_string(reply, "device_source", d->udevd_running ? "udev" : "sysfs");
+	daemon_add_string(reply, "device_source", d->udevd_running ? "udev" : "sysfs");
 	{
 		struct json_object *gates = json_object_new_object();
 
@@ -134,19 +115,19 @@ static struct json_object *do_status(struct daemon *d, const struct ucred *cred,
 		json_object_object_add(reply, "gates", gates);
 		json_object_object_add(reply, "kernel", daemon_kernel_json(d));
 	}
-	add_uint(reply, "endpoints", d->policy->n_endpoints);
-	add_uint(reply, "brokers", d->policy->n_brokers);
+	daemon_add_uint(reply, "endpoints", d->policy->n_endpoints);
+	daemon_add_uint(reply, "brokers", d->policy->n_brokers);
 	files = json_object_new_array();
 	for (size_t i = 0; i < d->policy->n_files; i++)
 		json_object_array_add(files, json_object_new_string(d->policy->files[i]));
 	json_object_object_add(reply, "policy_files", files);
-	add_uint(reply, "policy_warnings", d->policy_warnings);
+	daemon_add_uint(reply, "policy_warnings", d->policy_warnings);
 	json_object_object_add(reply, "policy_warning_list", daemon_policy_warnings_json(d));
-	add_string(reply, "events_to", idg_journal_is_journald() ? "journald" : "stderr");
+	daemon_add_string(reply, "events_to", idg_journal_is_journald() ? "journald" : "stderr");
 	counters = json_object_new_object();
 	for (unsigned s = 0; s < IDG_STAT_COUNT; s++)
-		add_uint(counters, idg_stat_name(s), stats[s]);
-	add_uint(counters, "journal_failures", d->journal_failures);
+		daemon_add_uint(counters, idg_stat_name(s), stats[s]);
+	daemon_add_uint(counters, "journal_failures", d->journal_failures);
 	json_object_object_add(reply, "counters", counters);
 	json_object_object_add(reply, "relay", daemon_relay_json(d));
 	return reply;
@@ -158,36 +139,36 @@ static struct json_object *device_json(struct daemon *d, const struct idg_device
 	char label[256], spec[64];
 
 	idg_device_label(dev, label, sizeof(label));
-	add_uint(obj, "device_id", dev->device_id);
-	add_string(obj, "class", idg_class_name(dev->class_id));
-	add_string(obj, "mode", idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, dev->class_id)));
-	add_string(obj, "label", label);
+	daemon_add_uint(obj, "device_id", dev->device_id);
+	daemon_add_string(obj, "class", idg_class_name(dev->class_id));
+	daemon_add_string(obj, "mode", idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, dev->class_id)));
+	daemon_add_string(obj, "label", label);
 	if (dev->vid_pid[0])
-		add_string(obj, "vid_pid", dev->vid_pid);
+		daemon_add_string(obj, "vid_pid", dev->vid_pid);
 	if (dev->vendor)
-		add_string(obj, "vendor", dev->vendor);
+		daemon_add_string(obj, "vendor", dev->vendor);
 	if (dev->model)
-		add_string(obj, "model", dev->model);
+		daemon_add_string(obj, "model", dev->model);
 	if (dev->serial)
-		add_string(obj, "serial", dev->serial);
+		daemon_add_string(obj, "serial", dev->serial);
 	if (dev->bus_path)
-		add_string(obj, "bus_path", dev->bus_path);
-	add_string(obj, "syspath", dev->syspath);
-	add_string(obj, "matched_by", dev->matched_by);
-	add_uint(obj, "since_usec", dev->seen_usec);
+		daemon_add_string(obj, "bus_path", dev->bus_path);
+	daemon_add_string(obj, "syspath", dev->syspath);
+	daemon_add_string(obj, "matched_by", dev->matched_by);
+	daemon_add_uint(obj, "since_usec", dev->seen_usec);
 	for (size_t i = 0; i < dev->n_nodes; i++) {
 		const struct idg_device_node *n = &dev->nodes[i];
 		struct json_object *node = json_object_new_object();
 
 		(void)snprintf(spec, sizeof(spec), "%s %u:%u", idg_dev_type_name(n->dev_type), n->major, n->minor);
 		if (n->devnode)
-			add_string(node, "node", n->devnode);
-		add_string(node, "device", spec);
-		add_string(node, "type", idg_dev_type_name(n->dev_type));
-		add_uint(node, "major", n->major);
-		add_uint(node, "minor", n->minor);
+			daemon_add_string(node, "node", n->devnode);
+		daemon_add_string(node, "device", spec);
+		daemon_add_string(node, "type", idg_dev_type_name(n->dev_type));
+		daemon_add_uint(node, "major", n->major);
+		daemon_add_uint(node, "minor", n->minor);
 		if (n->subsystem)
-			add_string(node, "subsystem", n->subsystem);
+			daemon_add_string(node, "subsystem", n->subsystem);
 		json_object_array_add(nodes, node);
 	}
 	json_object_object_add(obj, "nodes", nodes);
@@ -207,25 +188,25 @@ static struct json_object *do_devices(struct daemon *d, const struct ucred *cred
 		struct json_object *obj = json_object_new_object();
 
 		idg_watch_entry_format(e, spec, sizeof(spec));
-		add_uint(obj, "device_id", e->device_id);
-		add_string(obj, "class", idg_class_name(e->class_id));
-		add_string(obj, "mode", idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, e->class_id)));
-		add_string(obj, "device", spec);
-		add_string(obj, "type", idg_dev_type_name(e->dev_type));
-		add_uint(obj, "major", e->major);
+		daemon_add_uint(obj, "device_id", e->device_id);
+		daemon_add_string(obj, "class", idg_class_name(e->class_id));
+		daemon_add_string(obj, "mode", idg_mode_name((unsigned)idg_policy_effective_mode(d->policy, e->class_id)));
+		daemon_add_string(obj, "device", spec);
+		daemon_add_string(obj, "type", idg_dev_type_name(e->dev_type));
+		daemon_add_uint(obj, "major", e->major);
 		if (!e->whole_major) {
-			add_uint(obj, "minor_first", e->minor_lo);
-			add_uint(obj, "minor_last", e->minor_hi);
+			daemon_add_uint(obj, "minor_first", e->minor_lo);
+			daemon_add_uint(obj, "minor_last", e->minor_hi);
 		}
 		if (e->node)
-			add_string(obj, "node", e->node);
-		add_string(obj, "source", e->source);
+			daemon_add_string(obj, "node", e->node);
+		daemon_add_string(obj, "source", e->source);
 		json_object_array_add(entries, obj);
 	}
 	json_object_object_add(reply, "devices", devices);
 	json_object_object_add(reply, "entries", entries);
-	add_string(reply, "device_source", d->udevd_running ? "udev" : "sysfs");
-	add_uint(reply, "kernel_entries", d->kernel_watches ? d->kernel_watches->count : 0);
+	daemon_add_string(reply, "device_source", d->udevd_running ? "udev" : "sysfs");
+	daemon_add_uint(reply, "kernel_entries", d->kernel_watches ? d->kernel_watches->count : 0);
 	return reply;
 }
 
@@ -239,9 +220,9 @@ static struct json_object *do_reload(struct daemon *d, const struct ucred *cred,
 		return idg_reply_error(r == -EINVAL ? "policy-invalid" : "kernel-error", error);
 	daemon_update_status(d);
 	reply = idg_reply_ok();
-	add_uint(reply, "watched", d->watches->count);
-	add_uint(reply, "exempt", d->exempt.count);
-	add_uint(reply, "warnings", d->policy_warnings);
+	daemon_add_uint(reply, "watched", d->watches->count);
+	daemon_add_uint(reply, "exempt", d->exempt.count);
+	daemon_add_uint(reply, "warnings", d->policy_warnings);
 	json_object_object_add(reply, "warning_list", daemon_policy_warnings_json(d));
 	return reply;
 }
@@ -286,7 +267,7 @@ static void send_grant_record(struct daemon *d, const char *message_id, const st
 static struct json_object *do_grant_add(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
 	struct idg_grant_info g = { .scope = IDG_SCOPE_UID, .added_by_uid = cred->uid };
-	const char *user = get_string(request, "user", ""), *scope = get_string(request, "scope", "uid");
+	const char *user = daemon_arg_string(request, "user", ""), *scope = daemon_arg_string(request, "scope", "uid");
 	uint64_t seconds = get_uint(request, "seconds", 0);
 	struct passwd pw, *found = NULL;
 	char scratch[1024], bad[64], message[256];
@@ -294,7 +275,7 @@ static struct json_object *do_grant_add(struct daemon *d, const struct ucred *cr
 	struct idg_error err;
 	int r;
 
-	if (idg_class_mask_parse(get_string(request, "classes", ""), &g.class_mask, bad, sizeof(bad)) < 0) {
+	if (idg_class_mask_parse(daemon_arg_string(request, "classes", ""), &g.class_mask, bad, sizeof(bad)) < 0) {
 		(void)snprintf(message, sizeof(message),
 			       "unknown class '%s' (known: " IDG_CLASS_NAMES_TEXT ")", bad);
 		return idg_reply_error("invalid-class", message);

@@ -117,6 +117,27 @@ struct daemon {
 	uint64_t journal_failures;
 };
 
+/* The commands' JSON: a request's string field (protocol.c checked its
+ * type), or fallback; fields added to a reply. */
+static inline const char *daemon_arg_string(struct json_object *request, const char *field, const char *fallback)
+{
+	struct json_object *value;
+
+	if (!json_object_object_get_ex(request, field, &value) || !json_object_is_type(value, json_type_string))
+		return fallback;
+	return json_object_get_string(value);
+}
+
+static inline void daemon_add_string(struct json_object *obj, const char *key, const char *value)
+{
+	json_object_object_add(obj, key, json_object_new_string(value));
+}
+
+static inline void daemon_add_uint(struct json_object *obj, const char *key, uint64_t value)
+{
+	json_object_object_add(obj, key, json_object_new_int64((int64_t)value));
+}
+
 /* daemon.c */
 int daemon_run(const struct daemon_options *opts);
 void daemon_update_status(struct daemon *d);

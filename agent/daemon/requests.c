@@ -33,25 +33,6 @@
 #define KEEP_ENDED_USEC (7ull * 24 * 3600 * 1000000)
 #define OUTBOX_MAX (OPEN_TOTAL * 2)
 
-static const char *get_string(struct json_object *request, const char *field, const char *fallback)
-{
-	struct json_object *value;
-
-	if (!json_object_object_get_ex(request, field, &value) || !json_object_is_type(value, json_type_string))
-		return fallback;
-	return json_object_get_string(value);
-}
-
-static void add_string(struct json_object *obj, const char *key, const char *value)
-{
-	json_object_object_add(obj, key, json_object_new_string(value));
-}
-
-static void add_uint(struct json_object *obj, const char *key, uint64_t value)
-{
-	json_object_object_add(obj, key, json_object_new_int64((int64_t)value));
-}
-
 static uint64_t max_age_sec(const struct daemon *d)
 {
 	return d->policy->approval.max_request_age_sec ? d->policy->approval.max_request_age_sec
@@ -80,20 +61,20 @@ static struct json_object *request_json(const struct idg_stored_request *r)
 
 	idg_class_mask_format(r->classes, classes, sizeof(classes));
 	short_id(r->rid, shown, sizeof(shown));
-	add_string(obj, "request_id", r->rid);
-	add_string(obj, "short_id", shown);
-	add_string(obj, "user", r->user);
-	add_uint(obj, "uid", r->uid);
-	add_string(obj, "purpose", r->purpose);
-	add_string(obj, "ref", r->ref);
-	add_string(obj, "classes", classes);
-	add_uint(obj, "minutes", r->minutes);
-	add_string(obj, "scope", r->session_scope ? "session" : "uid");
-	add_uint(obj, "created_usec", r->created_usec);
-	add_string(obj, "state", r->state);
-	add_uint(obj, "state_usec", r->state_usec);
+	daemon_add_string(obj, "request_id", r->rid);
+	daemon_add_string(obj, "short_id", shown);
+	daemon_add_string(obj, "user", r->user);
+	daemon_add_uint(obj, "uid", r->uid);
+	daemon_add_string(obj, "purpose", r->purpose);
+	daemon_add_string(obj, "ref", r->ref);
+	daemon_add_string(obj, "classes", classes);
+	daemon_add_uint(obj, "minutes", r->minutes);
+	daemon_add_string(obj, "scope", r->session_scope ? "session" : "uid");
+	daemon_add_uint(obj, "created_usec", r->created_usec);
+	daemon_add_string(obj, "state", r->state);
+	daemon_add_uint(obj, "state_usec", r->state_usec);
 	if (r->detail[0])
-		add_string(obj, "detail", r->detail);
+		daemon_add_string(obj, "detail", r->detail);
 	json_object_object_add(obj, "withdrawn", json_object_new_boolean(r->withdrawn));
 	return obj;
 }
@@ -108,11 +89,11 @@ struct json_object *daemon_relay_json(const struct daemon *d)
 	json_object_object_add(obj, "connected", json_object_new_boolean(d->relay.connected &&
 									control_relay_watchers(d->control) > 0));
 	if (d->relay.broker[0])
-		add_string(obj, "broker", d->relay.broker);
+		daemon_add_string(obj, "broker", d->relay.broker);
 	if (d->relay.error[0])
-		add_string(obj, "error", d->relay.error);
+		daemon_add_string(obj, "error", d->relay.error);
 	if (d->relay.since_usec)
-		add_uint(obj, "since_usec", d->relay.since_usec);
+		daemon_add_uint(obj, "since_usec", d->relay.since_usec);
 	return obj;
 }
 
@@ -127,9 +108,9 @@ static struct json_object *outbox_json(struct daemon *d)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *obj = json_object_new_object();
 
-		add_string(obj, "request_id", rows[i].rid);
-		add_string(obj, "code", rows[i].code);
-		add_string(obj, "state", rows[i].state);
+		daemon_add_string(obj, "request_id", rows[i].rid);
+		daemon_add_string(obj, "code", rows[i].code);
+		daemon_add_string(obj, "state", rows[i].state);
 		/* Ended: the broker's copy (request and answer) must go. */
 		json_object_object_add(obj, "withdraw", json_object_new_boolean(!is_open(&rows[i])));
 		json_object_array_add(list, obj);
@@ -147,7 +128,7 @@ static void push_outbox(struct daemon *d)
 	if (control_relay_watchers(d->control) == 0)
 		return;
 	event = json_object_new_object();
-	add_string(event, "event", "outbox");
+	daemon_add_string(event, "event", "outbox");
 	json_object_object_add(event, "outbox", outbox_json(d));
 	control_push_relay(d->control, event);
 	json_object_put(event);
@@ -157,7 +138,7 @@ struct json_object *daemon_relay_watch_reply(struct daemon *d)
 {
 	struct json_object *reply = idg_reply_ok();
 
-	add_string(reply, "host", d->machine_id);
+	daemon_add_string(reply, "host", d->machine_id);
 	json_object_object_add(reply, "outbox", outbox_json(d));
 	return reply;
 }
@@ -245,7 +226,7 @@ static int end_request(struct daemon *d, struct idg_stored_request *r, const cha
 
 struct json_object *daemon_request_submit(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
-	const char *code = get_string(request, "code", ""), *scope = get_string(request, "scope", "uid");
+	const char *code = daemon_arg_string(request, "code", ""), *scope = daemon_arg_string(request, "scope", "uid");
 	struct idg_stored_request row = { 0 }, existing;
 	struct idg_token_request req;
 	struct idg_error err = { "" };
@@ -390,7 +371,7 @@ static int find_request(struct daemon *d, const struct ucred *cred, const char *
 
 struct json_object *daemon_request_cancel(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
-	const char *id = get_string(request, "id", "");
+	const char *id = daemon_arg_string(request, "id", "");
 	struct idg_stored_request row;
 	char user[64], message[384], shown[16];
 	int r = find_request(d, cred, id, &row);
@@ -419,7 +400,7 @@ struct json_object *daemon_relay_status(struct daemon *d, const struct ucred *cr
 {
 	struct json_object *value;
 	bool connected = json_object_object_get_ex(request, "connected", &value) && json_object_get_boolean(value);
-	const char *broker = get_string(request, "broker", ""), *error = get_string(request, "error", "");
+	const char *broker = daemon_arg_string(request, "broker", ""), *error = daemon_arg_string(request, "error", "");
 	struct idg_record rec;
 
 	/* Recorded when it changes, not at every retry of a broker that is
@@ -447,7 +428,7 @@ struct json_object *daemon_relay_status(struct daemon *d, const struct ucred *cr
 
 static int relay_row(struct daemon *d, struct json_object *request, struct idg_stored_request *row)
 {
-	const char *rid = get_string(request, "request_id", "");
+	const char *rid = daemon_arg_string(request, "request_id", "");
 
 	return *rid ? idg_store_request_get(d->db, rid, row) : -ENOENT;
 }
@@ -462,12 +443,12 @@ struct json_object *daemon_relay_sent(struct daemon *d, const struct ucred *cred
 		return idg_reply_error("not-found", "no such request in the outbox");
 	if (!streq(row.state, "waiting"))
 		return idg_reply_ok();
-	if (idg_store_request_set_state(d->db, row.rid, "sent", get_string(request, "broker", ""),
+	if (idg_store_request_set_state(d->db, row.rid, "sent", daemon_arg_string(request, "broker", ""),
 					idg_now_realtime_usec()) < 0)
 		return idg_reply_error("state-error", "cannot record the request as sent");
 	short_id(row.rid, shown, sizeof(shown));
 	(void)snprintf(message, sizeof(message), "Request %s of %s is in the approval queue on the broker %s", shown,
-		       row.user, get_string(request, "broker", "?"));
+		       row.user, daemon_arg_string(request, "broker", "?"));
 	send_step(d, IDG_MSG_REQUEST_SENT, LOG_INFO, &row, "sent", message);
 	return idg_reply_ok();
 }
@@ -497,7 +478,7 @@ static struct json_object *outcome(const char *what)
 {
 	struct json_object *reply = idg_reply_ok();
 
-	add_string(reply, "outcome", what);
+	daemon_add_string(reply, "outcome", what);
 	return reply;
 }
 
@@ -534,7 +515,7 @@ static struct json_object *take_decline(struct daemon *d, struct idg_stored_requ
 
 struct json_object *daemon_relay_answer(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
-	const char *answer = get_string(request, "answer", "");
+	const char *answer = daemon_arg_string(request, "answer", "");
 	struct daemon_redeemer who = { .client_pid = cred->pid, .via_relay = true };
 	struct idg_stored_request row;
 	enum idg_token_rejection reason;
@@ -542,7 +523,7 @@ struct json_object *daemon_relay_answer(struct daemon *d, const struct ucred *cr
 	char boot_id[33] = "", message[512], shown[16];
 	int r = relay_row(d, request, &row);
 
-	who.request_id = get_string(request, "request_id", "");
+	who.request_id = daemon_arg_string(request, "request_id", "");
 	if (r == -EIO)
 		return idg_reply_error("state-error", "cannot read the outbox");
 	if (idg_answer_kind(answer) == IDG_ANSWER_DECLINE) {

@@ -16,15 +16,6 @@
 #include "store.h"
 #include "token.h"
 
-static const char *get_string(struct json_object *request, const char *field, const char *fallback)
-{
-	struct json_object *value;
-
-	if (!json_object_object_get_ex(request, field, &value))
-		return fallback;
-	return json_object_get_string(value);
-}
-
 /* The audit session of a process, or -1 when it has none. */
 int64_t daemon_peer_session(pid_t pid)
 {
@@ -228,7 +219,7 @@ struct json_object *daemon_token_redeem_for(struct daemon *d, const struct daemo
 
 struct json_object *daemon_token_redeem(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
-	const char *token = get_string(request, "token", ""), *scope = get_string(request, "scope", "uid");
+	const char *token = daemon_arg_string(request, "token", ""), *scope = daemon_arg_string(request, "scope", "uid");
 	struct daemon_redeemer who = { .uid = cred->uid, .client_pid = cred->pid };
 	enum idg_token_rejection reason;
 	int64_t session;
@@ -291,7 +282,7 @@ static const struct idg_grant_info *find_grant(struct daemon *d, const char *id)
 
 struct json_object *daemon_token_revoke(struct daemon *d, const struct ucred *cred, struct json_object *request)
 {
-	const char *id = get_string(request, "id", "");
+	const char *id = daemon_arg_string(request, "id", "");
 	const struct idg_grant_info *found = find_grant(d, id);
 	struct idg_grant_info g;
 	struct idg_record rec;
