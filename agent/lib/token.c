@@ -550,6 +550,34 @@ static enum idg_token_rejection check_rules(const struct idg_token_claims *c, co
 	return IDG_TOKEN_OK;
 }
 
+/* The registered approver whose key a token names (kid), or NULL with
+ * the refusal said in err. */
+static const struct idg_approver *token_approver(const struct idg_token_context *ctx, const char *kid,
+						 const struct idg_approver **ret_approver, struct idg_error *err)
+{
+	const struct idg_approver *approver = idg_policy_approver_by_key_id(ctx->policy, kid);
+
+	if (!approver)
+		(void)reject(err, IDG_TOKEN_UNKNOWN_APPROVER,
+			     "the token was signed with a key this workstation does not know (key id %s); ask an approver "
+			     "registered here",
+			     kid);
+	else
+		*ret_approver = approver;
+	return approver;
+}
+
+/* What a failed signature check (r) means, for the clerk. */
+static enum idg_token_rejection verify_failed(int r, const struct idg_approver *approver,
+					      const struct idg_error *inner, struct idg_error *err)
+{
+	if (r == -EBADMSG)
+		return reject(err, IDG_TOKEN_BAD_SIGNATURE,
+			      "the token's signature does not verify: it was altered, or not signed by %s's key",
+			      approver->id);
+	return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again", inner->message);
+}
+
 /* A token with JSON claims and the key id in a JSON footer, as a stock
  * PASETO library mints it. */
 static enum idg_token_rejection check_json_token(const char *token, const struct idg_token_context *ctx,
@@ -574,21 +602,12 @@ static enum idg_token_rejection check_json_token(const char *token, const struct
 	}
 	*ret_claims = c;
 
-	approver = idg_policy_approver_by_key_id(ctx->policy, c.kid);
+	approver = token_approver(ctx, c.kid, ret_approver, err);
 	if (!approver)
-		return reject(err, IDG_TOKEN_UNKNOWN_APPROVER,
-			      "the token was signed with a key this workstation does not know (key id %s); ask an approver "
-			      "registered here",
-			      c.kid);
-	*ret_approver = approver;
+		return IDG_TOKEN_UNKNOWN_APPROVER;
 	r = idg_paseto_verify(approver->public_key, token, NULL, &payload, &payload_len, &inner);
-	if (r == -EBADMSG)
-		return reject(err, IDG_TOKEN_BAD_SIGNATURE,
-			      "the token's signature does not verify: it was altered, or not signed by %s's key",
-			      approver->id);
 	if (r < 0)
-		return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again",
-			      inner.message);
+		return verify_failed(r, approver, &inner, err);
 	memset(&c, 0, sizeof(c));
 	(void)snprintf(c.kid, sizeof(c.kid), "%s", ret_claims->kid);
 	if (read_claims(payload, &c, &inner) < 0) {
@@ -637,21 +656,12 @@ static enum idg_token_rejection check_cbor_token(const char *token, const unsign
 		return reject(err, IDG_TOKEN_MALFORMED,
 			      "this is not a valid purpose token (its payload is damaged: %s); copy it again", inner.message);
 
-	approver = idg_policy_approver_by_key_id(ctx->policy, c.kid);
+	approver = token_approver(ctx, c.kid, ret_approver, err);
 	if (!approver)
-		return reject(err, IDG_TOKEN_UNKNOWN_APPROVER,
-			      "the token was signed with a key this workstation does not know (key id %s); ask an approver "
-			      "registered here",
-			      c.kid);
-	*ret_approver = approver;
+		return IDG_TOKEN_UNKNOWN_APPROVER;
 	r = idg_paseto_verify_binary(approver->public_key, token, NULL, &verified, &verified_len, &inner);
-	if (r == -EBADMSG)
-		return reject(err, IDG_TOKEN_BAD_SIGNATURE,
-			      "the token's signature does not verify: it was altered, or not signed by %s's key",
-			      approver->id);
 	if (r < 0)
-		return reject(err, IDG_TOKEN_MALFORMED, "this is not a valid purpose token (%s); copy it again",
-			      inner.message);
+		return verify_failed(r, approver, &inner, err);
 	/* Read again from the verified bytes, which are what counts. */
 	r = idg_wire_claims_decode(verified, verified_len, &c, &inner);
 	*ret_claims = c;
