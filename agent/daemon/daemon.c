@@ -205,7 +205,6 @@ static void on_timer(struct io_watch *watch, uint32_t events)
 	(void)idg_gate_events_consume(d->gate);
 	daemon_grants_expire(d);
 	daemon_notices_upkeep(d);
-	daemon_requests_upkeep(d);
 	if (now >= d->next_stats_ns) {
 		daemon_report_counters(d, false);
 		daemon_update_status(d);
@@ -217,6 +216,7 @@ static void on_timer(struct io_watch *watch, uint32_t events)
 	}
 	if (now >= d->next_upkeep_ns && !d->stopping) {
 		daemon_upkeep(d);
+		daemon_requests_upkeep(d);
 		d->next_upkeep_ns = now + UPKEEP_INTERVAL_NS;
 	}
 	if (d->watchdog_usec && now >= d->next_watchdog_ns) {

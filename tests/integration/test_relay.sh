@@ -112,7 +112,9 @@ now_ms() {
 }
 
 t_relay_counter_day_request_inbox_approve_grant_use_expiry() {
-	local out rid short t0 t1 t2
+	local out rid short t0 t1 t2 unanswered
+	# Requests nobody answers expire after a minute here.
+	printf '[Approval]\nMaxRequestAge=1min\n' >"$T/policy/60-approval.conf"
 	relay_setup
 	assert_eq "$(as_clerk idgt-alice "$TRY_OPEN" "$T/scan")" "EPERM 1" "alice scans without a token"
 	t0=$(now_ms)
@@ -152,10 +154,21 @@ t_relay_counter_day_request_inbox_approve_grant_use_expiry() {
 	# The clerk sees where it stands.
 	assert_match "$(ws_clerk idgt-alice token requests)" "^$short +idgt-alice +account-opening +CASE-2026-0042 +scanner +.* granted \(approved by wang\)$" \
 		"token requests"
+	# Bob asks too, and nobody answers.
+	ws_clerk idgt-bob token request --purpose account-opening --ref CASE-2026-0050 --class camera --minutes 5 \
+		--policy-dir "$T/policy" --send >/dev/null
+	unanswered=$(last_rid)
+	wait_ours 1 $MSG_REQUEST_SENT IDGUARD_REQUEST_ID="$unanswered"
 	# The minute ends; access closes again.
 	wait_until 75 sh -c "[ \"\$($IDGUARDCTL --socket $SOCK token list --json | jq '.grants | length')\" = 0 ]" ||
 		fail "the grant did not expire"
 	assert_eq "$(as_clerk idgt-alice "$TRY_OPEN" "$T/scan")" "EPERM 1" "alice scans after the expiry"
+	# Bob's request expired unanswered: withdrawn from the queue, and he is told.
+	wait_until 20 has_ours 1 $MSG_REQUEST_ENDED IDGUARD_REQUEST_ID="$unanswered" IDGUARD_REQUEST_STATE=expired ||
+		fail "bob's unanswered request did not expire"
+	wait_ours 1 $MSG_REQUEST_WITHDRAWN IDGUARD_REQUEST_ID="$unanswered"
+	assert_match "$(sup wang token inbox)" "nothing waits" "the inbox after the expiry"
+	assert_match "$(ws_clerk idgt-bob why)" "Request $(short_of "$unanswered") expired unanswered" "what bob is told"
 }
 
 # short_of RID: the id people read out ("B4A4-EAE7").
