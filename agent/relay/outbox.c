@@ -56,9 +56,12 @@ void outbox_update(struct relay *r, struct json_object *list)
 
 		if (!*rid || strlen(rid) >= sizeof(item->rid))
 			continue;
-		/* What this connection already did for it stays done. */
+		/* What this broker connection already did for it stays done;
+		 * idguardd is told again what its outbox does not show yet
+		 * (it may have restarted, or missed it). */
 		if (old && old->withdraw == withdraw) {
 			*item = *old;
+			item->told = false;
 			old->code = NULL;
 		} else {
 			*item = (struct outbox_item){ 0 };
@@ -79,16 +82,20 @@ void outbox_update(struct relay *r, struct json_object *list)
 	r->n_items = kept;
 }
 
-static void tell(struct relay *r, const char *command, const char *rid)
+/* Tells idguardd a step; true when it took it. */
+static bool tell(struct relay *r, const char *command, const char *rid)
 {
-	struct json_object *request = json_object_new_object(), *reply;
+	struct json_object *request = json_object_new_object(), *reply, *ok;
+	bool taken;
 
 	json_object_object_add(request, "command", json_object_new_string(command));
 	json_object_object_add(request, "request_id", json_object_new_string(rid));
 	if (streq(command, "relay-sent"))
 		json_object_object_add(request, "broker", json_object_new_string(r->broker));
 	reply = link_call(r, request);
+	taken = reply && json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok);
 	json_object_put(reply);
+	return taken;
 }
 
 static int resend_later(sd_event_source *s, uint64_t usec, void *userdata)
@@ -121,10 +128,8 @@ void outbox_act(struct relay *r)
 			}
 			/* Taken by the broker in an earlier connection, or before
 			 * idguardd was last told: tell it now. */
-			if (it->request_done && it->waiting && !it->told) {
-				tell(r, "relay-sent", it->rid);
-				it->told = true;
-			}
+			if (it->request_done && it->waiting && !it->told)
+				it->told = tell(r, "relay-sent", it->rid);
 			continue;
 		}
 		if (!it->clear_request_done && !it->op_clear_request) {
@@ -135,10 +140,8 @@ void outbox_act(struct relay *r)
 			rc = idg_queue_clear_answer(r->queue, r->cfg.name, it->rid, &op);
 			start(r, rc, op, &it->op_clear_answer, "the removal of the answer", it->rid);
 		}
-		if (it->clear_request_done && it->clear_answer_done && !it->told) {
-			tell(r, "relay-withdrawn", it->rid);
-			it->told = true;
-		}
+		if (it->clear_request_done && it->clear_answer_done && !it->told)
+			it->told = tell(r, "relay-withdrawn", it->rid);
 	}
 }
 

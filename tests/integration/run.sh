@@ -30,7 +30,8 @@ if [ -z "${IDG_IN_NAMESPACE:-}" ]; then
 	exec unshare --mount --propagation private "$0" "$@"
 fi
 
-for tool in journalctl jq setpriv mknod bpftool useradd faketime umockdev-wrapper cupsd lpadmin ipptool saned scanimage python3 logger; do
+for tool in journalctl jq setpriv mknod bpftool useradd faketime umockdev-wrapper cupsd lpadmin ipptool saned scanimage python3 logger \
+	mosquitto mosquitto_pub mosquitto_sub openssl ip unshare; do
 	command -v "$tool" >/dev/null || { echo "FAIL - $tool is missing (make deps)"; echo "0 passed, 1 failed"; exit 1; }
 done
 

@@ -354,3 +354,20 @@ t_relay_decline_is_signed_and_told_to_the_clerk() {
 	assert_eq "$(ws_clerk idgt-alice token requests --json | jq -r '.requests[0].state')" sent \
 		"the request still waits after a decline by an unknown key"
 }
+
+t_relay_an_answer_that_comes_while_idguardd_is_down_is_taken_when_it_is_back() {
+	local rid
+	relay_setup
+	request --minutes 5 >/dev/null
+	rid=$(last_rid)
+	wait_ours 1 $MSG_REQUEST_SENT IDGUARD_REQUEST_ID="$rid"
+	stop_daemon
+	sup wang token approve "$(short_of "$rid")" --key "$T/keys/wang.k4.secret" --yes >/dev/null 2>&1 ||
+		fail "the approval was not sent"
+	wait_until 10 grep -q "cannot reach idguardd" "$T/relay.log" || fail "the relay did not try idguardd"
+	start_daemon
+	wait_ours 1 $MSG_TOKEN_REDEEMED IDGUARD_REQUEST_ID="$rid" IDGUARD_VIA=relay
+	assert_eq "$(grants)" 1 "the grant made once idguardd was back"
+	wait_ours 1 $MSG_REQUEST_WITHDRAWN IDGUARD_REQUEST_ID="$rid"
+	assert_eq "$(ws_clerk idgt-alice token requests --json | jq -r '.requests[0].state')" granted "the request's state"
+}
