@@ -92,7 +92,8 @@ struct idg_approver {
 
 /* [Approval]: what `idguardctl token approve` asks of a request. Read from
  * registry and policy files (so one site file serves as both); idguardd
- * ignores it. */
+ * uses MaxRequestAge= too, to expire requests sent through the relay that
+ * nobody answered. */
 struct idg_approval {
 	uint64_t max_request_age_sec;     /* MaxRequestAge=; 0 when not set */
 	const char *max_request_age_file; /* where it was set (in idg_policy.files) */
