@@ -91,7 +91,7 @@ int ctl_inbox_open(const struct token_options *o, const char *command, struct ct
 	char tag[32];
 	bool connected = false, synced = false;
 	struct timespec start, now;
-	int r;
+	int r, failures = 0;
 
 	*box = (struct ctl_inbox){ 0 };
 	if (idg_queue_config_load(path, &box->cfg, &err) < 0) {
@@ -118,10 +118,16 @@ int ctl_inbox_open(const struct token_options *o, const char *command, struct ct
 		r = idg_queue_wait(box->queue, 200, &ev);
 		if (r <= 0)
 			continue;
-		if (ev.kind == IDG_QUEUE_CONNECTED)
+		if (ev.kind == IDG_QUEUE_CONNECTED) {
 			connected = true;
-		else if (ev.kind == IDG_QUEUE_DISCONNECTED)
+		} else if (ev.kind == IDG_QUEUE_DISCONNECTED) {
 			(void)snprintf(why, sizeof(why), "%s", ev.error);
+			/* Someone waits at the terminal: one retry, then say why. */
+			if (!connected && ++failures >= 2) {
+				idg_queue_event_clear(&ev);
+				break;
+			}
+		}
 		else if (ev.kind == IDG_QUEUE_REQUEST || ev.kind == IDG_QUEUE_ANSWER)
 			take(box, &ev);
 		synced = ev.kind == IDG_QUEUE_SYNCED;

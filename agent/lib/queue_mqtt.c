@@ -5,9 +5,12 @@
  * instead of vanishing), TLS with this machine's client certificate, QoS 1
  * and retained messages, so that what waits survives anyone being away.
  *
- * libmosquitto's own thread runs the connection and reconnects with
- * backoff; its callbacks only turn what happened into events written (as
- * pointers) into a pipe, which the caller reads in its own loop.
+ * A thread of ours runs the connection (libmosquitto's loop_start would
+ * retry a refused connection in silence): each attempt that fails is an
+ * event with its reason, then it waits (1 s, doubling to 10 s) and tries
+ * again. libmosquitto's callbacks only turn what happened into events
+ * written (as pointers) into a pipe, which the caller reads in its own
+ * loop.
  */
 #include "queue.h"
 
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -33,7 +37,11 @@ struct idg_queue {
 	struct idg_queue_config cfg;
 	enum idg_queue_role role;
 	int pipe_fds[2];
+	pthread_t thread;
+	bool thread_started;
+	int wake_fds[2];          /* closing: wakes the thread from its wait */
 	pthread_mutex_t lock;     /* the fields below */
+	bool stopping;
 	bool connected;
 	int subscribe_mid;
 	char sync_topic[256];
@@ -296,6 +304,68 @@ static int mosq_errno(int rc)
 	}
 }
 
+static int join_within(pthread_t thread, int seconds)
+{
+	struct timespec deadline;
+
+	(void)clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += seconds;
+	return pthread_timedjoin_np(thread, NULL, &deadline) == 0 ? 0 : -ETIMEDOUT;
+}
+
+static bool stopping(struct idg_queue *q)
+{
+	bool stop;
+
+	pthread_mutex_lock(&q->lock);
+	stop = q->stopping;
+	pthread_mutex_unlock(&q->lock);
+	return stop;
+}
+
+/* Waits delay_ms, or less when closing. */
+static void pause_ms(struct idg_queue *q, int delay_ms)
+{
+	struct pollfd pfd = { .fd = q->wake_fds[0], .events = POLLIN };
+
+	(void)poll(&pfd, 1, delay_ms);
+}
+
+/* The connection's thread: connect, run until it is lost, say why, wait,
+ * again; until closing. */
+static void *run(void *data)
+{
+	struct idg_queue *q = data;
+	int delay_ms = RECONNECT_MIN_SEC * 1000, rc;
+	bool first = true;
+
+	while (!stopping(q)) {
+		char what[300], why[600];
+
+		errno = 0;
+		rc = first ? mosquitto_connect_bind_v5(q->mosq, q->cfg.address, q->cfg.port, KEEPALIVE_SEC, NULL, NULL)
+			   : mosquitto_reconnect(q->mosq);
+		if (rc == MOSQ_ERR_SUCCESS) {
+			first = false;
+			/* Until the connection is lost, or closing. */
+			while (!stopping(q) && (rc = mosquitto_loop(q->mosq, 1000, 1)) == MOSQ_ERR_SUCCESS)
+				;
+			/* A connection that had come up starts the waits again. */
+			delay_ms = RECONNECT_MIN_SEC * 1000;
+			if (stopping(q))
+				break;
+		} else {
+			(void)snprintf(what, sizeof(what), "%s",
+				       rc == MOSQ_ERR_ERRNO && errno ? strerror(errno) : mosquitto_strerror(rc));
+			reason_text(q, what, why, sizeof(why));
+			emit_simple(q, IDG_QUEUE_DISCONNECTED, 0, why);
+		}
+		pause_ms(q, delay_ms);
+		delay_ms = delay_ms * 2 > RECONNECT_MAX_SEC * 1000 ? RECONNECT_MAX_SEC * 1000 : delay_ms * 2;
+	}
+	return NULL;
+}
+
 int idg_queue_open(const struct idg_queue_config *cfg, enum idg_queue_role role, const char *client_tag,
 		   struct idg_queue **ret, struct idg_error *err)
 {
@@ -310,9 +380,10 @@ int idg_queue_open(const struct idg_queue_config *cfg, enum idg_queue_role role,
 	q->cfg = *cfg;
 	q->role = role;
 	q->subscribe_mid = -1;
-	q->pipe_fds[0] = q->pipe_fds[1] = -1;
+	q->pipe_fds[0] = q->pipe_fds[1] = q->wake_fds[0] = q->wake_fds[1] = -1;
 	pthread_mutex_init(&q->lock, NULL);
-	if (pipe2(q->pipe_fds, O_CLOEXEC) < 0 || fcntl(q->pipe_fds[0], F_SETFL, O_NONBLOCK) < 0) {
+	if (pipe2(q->pipe_fds, O_CLOEXEC) < 0 || fcntl(q->pipe_fds[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    pipe2(q->wake_fds, O_CLOEXEC) < 0) {
 		rc = -errno;
 		idg_queue_close(q);
 		return idg_error_errno(err, rc, "cannot make a pipe");
@@ -338,21 +409,12 @@ int idg_queue_open(const struct idg_queue_config *cfg, enum idg_queue_role role,
 	mosquitto_message_v5_callback_set(q->mosq, on_message);
 	mosquitto_publish_v5_callback_set(q->mosq, on_publish);
 	mosquitto_disconnect_v5_callback_set(q->mosq, on_disconnect);
-	(void)mosquitto_reconnect_delay_set(q->mosq, RECONNECT_MIN_SEC, RECONNECT_MAX_SEC, true);
-	rc = mosquitto_connect_async(q->mosq, cfg->address, cfg->port, KEEPALIVE_SEC);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		char why[512], what[300];
-
-		/* Not fatal: the loop below tries again. */
-		(void)snprintf(what, sizeof(what), "%s", rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-		reason_text(q, what, why, sizeof(why));
-		emit_simple(q, IDG_QUEUE_DISCONNECTED, 0, why);
-	}
-	rc = mosquitto_loop_start(q->mosq);
-	if (rc != MOSQ_ERR_SUCCESS) {
+	(void)mosquitto_threaded_set(q->mosq, true);
+	if (pthread_create(&q->thread, NULL, run, q) != 0) {
 		idg_queue_close(q);
-		return idg_error_set(err, -EIO, "cannot start the MQTT client's thread: %s", mosquitto_strerror(rc));
+		return idg_error_set(err, -EIO, "cannot start the MQTT client's thread");
 	}
+	q->thread_started = true;
 	*ret = q;
 	return 0;
 }
@@ -363,11 +425,26 @@ void idg_queue_close(struct idg_queue *q)
 
 	if (!q)
 		return;
-	if (q->mosq) {
+	if (q->thread_started) {
+		pthread_mutex_lock(&q->lock);
+		q->stopping = true;
+		pthread_mutex_unlock(&q->lock);
 		(void)mosquitto_disconnect(q->mosq);
-		(void)mosquitto_loop_stop(q->mosq, false);
-		mosquitto_destroy(q->mosq);
+		(void)!write(q->wake_fds[1], "x", 1);
+		/* It sees the flag within a second (mosquitto_loop's timeout);
+		 * but an attempt to reach a host that does not answer can block
+		 * in connect() for minutes, and nobody waits for that. */
+		if (join_within(q->thread, 3) < 0) {
+			(void)pthread_cancel(q->thread);
+			(void)pthread_join(q->thread, NULL);
+		}
 	}
+	if (q->mosq)
+		mosquitto_destroy(q->mosq);
+	if (q->wake_fds[0] >= 0)
+		(void)close(q->wake_fds[0]);
+	if (q->wake_fds[1] >= 0)
+		(void)close(q->wake_fds[1]);
 	if (q->pipe_fds[0] >= 0)
 		while (idg_queue_next(q, &ev) > 0)
 			idg_queue_event_clear(&ev);

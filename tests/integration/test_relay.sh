@@ -371,3 +371,34 @@ t_relay_an_answer_that_comes_while_idguardd_is_down_is_taken_when_it_is_back() {
 	wait_ours 1 $MSG_REQUEST_WITHDRAWN IDGUARD_REQUEST_ID="$rid"
 	assert_eq "$(ws_clerk idgt-alice token requests --json | jq -r '.requests[0].state')" granted "the request's state"
 }
+
+t_relay_configuration_mistakes_are_said_with_file_and_line() {
+	local out status
+	printf '[Broker]\nAdress=mqtt\n' >"$T/bad.conf"
+	out=$("$BUILD/idguard-relay" --config "$T/bad.conf" --socket "$SOCK" 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "idguard-relay with a mistyped setting"
+	assert_match "$out" "^idguard-relay: $T/bad.conf:2: unknown setting Adress= \(known: Address, CA," "its message"
+	out=$("$BUILD/idguard-relay" --config "$T/none.conf" 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "idguard-relay without a configuration"
+	assert_match "$out" "cannot read $T/none.conf: No such file or directory" "its message"
+	out=$("$BUILD/idguard-relay" --bogus 2>&1) && status=0 || status=$?
+	assert_eq "$status" 2 "idguard-relay with an unknown option"
+	printf '[Broker]\nAddress=10.231.0.1\nCA=/nonexistent/ca.crt\nCertificate=/nonexistent/c.crt\nKey=/nonexistent/c.key\nName=ws-017\n' \
+		>"$T/missing.conf"
+	out=$("$BUILD/idguard-relay" --config "$T/missing.conf" --check)
+	assert_match "$out" "topics +idguard/request/ws-017/\+ \(out\), idguard/answer/ws-017/\+ \(in\)" "--check"
+	out=$("$BUILD/idguard-relay" --config "$T/missing.conf" --socket "$SOCK" 2>&1) && status=0 || status=$?
+	assert_eq "$status" 1 "idguard-relay with certificate files that do not exist"
+	assert_match "$out" "cannot use CA=/nonexistent/ca.crt, Certificate=/nonexistent/c.crt, Key=/nonexistent/c.key" \
+		"its message"
+	# The inbox with no broker to reach: exit 3, and the way without it.
+	broker_net 1
+	broker_certs
+	relay_conf "$T/wang.conf" approver-wang
+	local start=$(date +%s%N)
+	out=$(in_ns "$SUP_NS" "$IDGUARDCTL" token inbox --relay "$T/wang.conf" 2>&1) && status=0 || status=$?
+	note "token inbox with the broker down answered in $((($(date +%s%N) - start) / 1000000)) ms"
+	assert_eq "$status" 3 "token inbox with the broker down"
+	assert_match "$out" "cannot reach the broker 10.231.0.1:8883" "its message"
+	assert_match "$out" "the clerk's request code still works without the broker" "the way without it"
+}
