@@ -404,7 +404,7 @@ def t_relay_round_trip(g, result):
         # The checks after this one need the camera refused, and no relay.
         for grant in json.loads(g.ok("idguardctl token list --json"))["grants"]:
             g.ok(f"idguardctl token revoke {grant['token_id']}")
-        g.ok("systemctl stop idguard-relay mosquitto && rm -f /etc/idguard/relay.conf "
+        g.ok("systemctl stop idguard-relay mosquitto && rm -rf /etc/idguard/relay.conf /etc/idguard/relay "
              "/etc/idguard/approvers.d/wang.conf && systemctl reload idguard")
     check(EPERM in g.clerk_open("/dev/video0"), "the camera is still open after the relay test revoked its token")
 
