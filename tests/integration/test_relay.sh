@@ -402,3 +402,18 @@ t_relay_configuration_mistakes_are_said_with_file_and_line() {
 	assert_match "$out" "cannot reach the broker 10.231.0.1:8883" "its message"
 	assert_match "$out" "the clerk's request code still works without the broker" "the way without it"
 }
+
+t_relay_a_session_request_is_granted_to_that_login_session_only() {
+	local rid grant
+	relay_setup
+	request --minutes 5 --session >/dev/null
+	rid=$(last_rid)
+	assert_eq "$(ours $MSG_REQUEST_QUEUED IDGUARD_REQUEST_ID="$rid" | jq -r .IDGUARD_SCOPE)" session "the request's scope"
+	wait_ours 1 $MSG_REQUEST_SENT IDGUARD_REQUEST_ID="$rid"
+	sup wang token approve "$(short_of "$rid")" --key "$T/keys/wang.k4.secret" --yes >/dev/null 2>&1
+	wait_ours 1 $MSG_TOKEN_REDEEMED IDGUARD_REQUEST_ID="$rid"
+	grant=$(ctl token list --json | jq -c '.grants[0] | {scope, user}')
+	assert_eq "$grant" '{"scope":"session","user":"idgt-alice"}' "the grant made from the relayed token"
+	# Another login of hers (another audit session) is not covered.
+	assert_eq "$(as_clerk idgt-alice "$TRY_OPEN" "$T/scan")" "EPERM 1" "alice in another login session"
+}
