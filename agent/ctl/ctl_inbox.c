@@ -157,20 +157,6 @@ void ctl_inbox_close(struct ctl_inbox *box)
 	*box = (struct ctl_inbox){ 0 };
 }
 
-/* Whether id names rid: the whole id, or the short id people read out
- * ("B4A4-EAE7", "b4a4eae7"). */
-static bool id_matches(const char *id, const char *rid)
-{
-	char wanted[64];
-	size_t len = 0;
-
-	for (const char *p = id; *p && len < sizeof(wanted) - 1; p++)
-		if (*p != '-')
-			wanted[len++] = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
-	wanted[len] = '\0';
-	return len >= 8 && strncmp(rid, wanted, len) == 0 && (len == 8 || len == strlen(rid));
-}
-
 bool ctl_inbox_is_request_id(const char *text)
 {
 	size_t hex = 0;
@@ -191,7 +177,7 @@ int ctl_inbox_find(struct ctl_inbox *box, const char *id, const char *command, s
 	size_t n = 0;
 
 	for (size_t i = 0; i < box->n; i++)
-		if (box->items[i].code && id_matches(id, box->items[i].rid)) {
+		if (box->items[i].code && idg_request_id_matches(id, box->items[i].rid)) {
 			found = &box->items[i];
 			n++;
 		}

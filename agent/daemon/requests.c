@@ -44,23 +44,13 @@ static bool is_open(const struct idg_stored_request *r)
 	return streq(r->state, "waiting") || streq(r->state, "sent");
 }
 
-static void short_id(const char *rid, char *buf, size_t size)
-{
-	/* As idg_token_request_short_id prints it: the first 8 hex digits. */
-	char upper[9] = "";
-
-	for (size_t i = 0; i < 8 && rid[i]; i++)
-		upper[i] = (char)(rid[i] >= 'a' && rid[i] <= 'f' ? rid[i] - 'a' + 'A' : rid[i]);
-	(void)snprintf(buf, size, "%.4s-%.4s", upper, upper + 4);
-}
-
 static struct json_object *request_json(const struct idg_stored_request *r)
 {
 	struct json_object *obj = json_object_new_object();
 	char classes[128], shown[16];
 
 	idg_class_mask_format(r->classes, classes, sizeof(classes));
-	short_id(r->rid, shown, sizeof(shown));
+	idg_request_id_short(r->rid, shown, sizeof(shown));
 	daemon_add_string(obj, "request_id", r->rid);
 	daemon_add_string(obj, "short_id", shown);
 	daemon_add_string(obj, "user", r->user);
@@ -170,7 +160,7 @@ static void send_queued(struct daemon *d, const struct idg_stored_request *r, pi
 	char classes[128], shown[16];
 
 	idg_class_mask_format(r->classes, classes, sizeof(classes));
-	short_id(r->rid, shown, sizeof(shown));
+	idg_request_id_short(r->rid, shown, sizeof(shown));
 	idg_record_init(&rec, IDG_MSG_REQUEST_QUEUED, LOG_NOTICE);
 	idg_record_add(&rec, "MESSAGE",
 		       "%s (uid %u) sent request %s for approval: %s for %u minutes for %s, case %s",
@@ -350,18 +340,12 @@ struct json_object *daemon_request_list(struct daemon *d, const struct ucred *cr
 static int find_request(struct daemon *d, const struct ucred *cred, const char *id, struct idg_stored_request *ret)
 {
 	struct idg_stored_request *rows = NULL;
-	char wanted[32] = "";
-	size_t n = 0, found = 0, len = 0;
+	size_t n = 0, found = 0;
 
-	for (const char *p = id; *p && len < sizeof(wanted) - 1; p++)
-		if (*p != '-')
-			wanted[len++] = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
-	if (len < 8)
-		return -ENOENT;
 	if (idg_store_requests_list(d->db, sees_all(d, cred), cred->uid, 1000, &rows, &n) < 0)
 		return -EIO;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(rows[i].rid, wanted, len) == 0 && (len == strlen(rows[i].rid) || len == 8)) {
+		if (idg_request_id_matches(id, rows[i].rid)) {
 			if (!found++)
 				*ret = rows[i];
 		}
@@ -386,7 +370,7 @@ struct json_object *daemon_request_cancel(struct daemon *d, const struct ucred *
 		return idg_reply_error("not-found", message);
 	}
 	idg_user_name(cred->uid, user, sizeof(user));
-	short_id(row.rid, shown, sizeof(shown));
+	idg_request_id_short(row.rid, shown, sizeof(shown));
 	(void)snprintf(message, sizeof(message), "%s (uid %u) cancelled request %s of %s for %s, case %s", user, cred->uid,
 		       shown, row.user, row.purpose, row.ref);
 	if (end_request(d, &row, "cancelled", user, NULL, message) < 0)
@@ -446,7 +430,7 @@ struct json_object *daemon_relay_sent(struct daemon *d, const struct ucred *cred
 	if (idg_store_request_set_state(d->db, row.rid, "sent", daemon_arg_string(request, "broker", ""),
 					idg_now_realtime_usec()) < 0)
 		return idg_reply_error("state-error", "cannot record the request as sent");
-	short_id(row.rid, shown, sizeof(shown));
+	idg_request_id_short(row.rid, shown, sizeof(shown));
 	(void)snprintf(message, sizeof(message), "Request %s of %s is in the approval queue on the broker %s", shown,
 		       row.user, daemon_arg_string(request, "broker", "?"));
 	send_step(d, IDG_MSG_REQUEST_SENT, LOG_INFO, &row, "sent", message);
@@ -467,7 +451,7 @@ struct json_object *daemon_relay_withdrawn(struct daemon *d, const struct ucred 
 		return idg_reply_ok();
 	if (idg_store_request_set_withdrawn(d->db, row.rid) < 0)
 		return idg_reply_error("state-error", "cannot record the request as withdrawn");
-	short_id(row.rid, shown, sizeof(shown));
+	idg_request_id_short(row.rid, shown, sizeof(shown));
 	(void)snprintf(message, sizeof(message), "Request %s of %s (%s) is withdrawn from the approval queue", shown,
 		       row.user, row.state);
 	send_step(d, IDG_MSG_REQUEST_WITHDRAWN, LOG_INFO, &row, row.state, message);
@@ -499,7 +483,7 @@ static struct json_object *take_decline(struct daemon *d, struct idg_stored_requ
 		(void)snprintf(err.message, sizeof(err.message), "the decline answers request %s, not %s", decline.rid,
 			       row->rid);
 	}
-	short_id(row->rid, shown, sizeof(shown));
+	idg_request_id_short(row->rid, shown, sizeof(shown));
 	if (r < 0) {
 		(void)snprintf(message, sizeof(message), "Ignored a decline of request %s of %s that the relay brought: %s",
 			       shown, row->user, err.message);
@@ -557,7 +541,7 @@ struct json_object *daemon_relay_answer(struct daemon *d, const struct ucred *cr
 	if (row.session_scope) {
 		/* Audit session numbers start again at every boot. */
 		if (idg_boot_id(boot_id) < 0 || !streq(boot_id, row.boot_id)) {
-			short_id(row.rid, shown, sizeof(shown));
+			idg_request_id_short(row.rid, shown, sizeof(shown));
 			(void)snprintf(message, sizeof(message),
 				       "Request %s of %s was for one login session, and the workstation has restarted since; "
 				       "the token is not used",
@@ -594,7 +578,7 @@ void daemon_request_redeemed(struct daemon *d, const char *rid, const char *appr
 
 	if (!rid || !*rid || idg_store_request_get(d->db, rid, &row) < 0 || !is_open(&row))
 		return;
-	short_id(row.rid, shown, sizeof(shown));
+	idg_request_id_short(row.rid, shown, sizeof(shown));
 	(void)snprintf(message, sizeof(message), "Request %s of %s was approved by %s and is granted", shown, row.user,
 		       approver);
 	if (end_request(d, &row, "granted", approver, approver, message) < 0)
@@ -615,7 +599,7 @@ void daemon_requests_upkeep(struct daemon *d)
 	for (size_t i = 0; i < n; i++) {
 		if (!is_open(&rows[i]) || now < rows[i].created_usec + limit)
 			continue;
-		short_id(rows[i].rid, shown, sizeof(shown));
+		idg_request_id_short(rows[i].rid, shown, sizeof(shown));
 		idg_timespan_format(max_age_sec(d), age, sizeof(age));
 		(void)snprintf(message, sizeof(message), "Request %s of %s for %s, case %s, expired unanswered after %s",
 			       shown, rows[i].user, rows[i].purpose, rows[i].ref, age);

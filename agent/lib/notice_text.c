@@ -18,6 +18,7 @@
 #include <locale.h>
 #include <time.h>
 
+#include "token.h"
 #include "util.h"
 
 #ifndef IDG_LOCALEDIR
@@ -521,16 +522,6 @@ static int compose_ended(struct json_object *notice, struct idg_notice_text *out
 	return 0;
 }
 
-/* "B4A4-EAE7": the request id as the clerk saw it printed. */
-static void short_request_id(const char *rid, char *buf, size_t size)
-{
-	char upper[9] = "";
-
-	for (size_t i = 0; rid && i < 8 && rid[i]; i++)
-		upper[i] = (char)(rid[i] >= 'a' && rid[i] <= 'f' ? rid[i] - 'a' + 'A' : rid[i]);
-	(void)snprintf(buf, size, "%.4s-%.4s", upper, upper + 4);
-}
-
 /* The command that asks again for what a request asked. */
 static void ask_again(struct json_object *notice, struct text *body)
 {
@@ -555,7 +546,7 @@ static int compose_request(struct json_object *notice, const char *kind, struct 
 	struct text body;
 
 	class_list(str_of(notice, "classes"), classes, sizeof(classes));
-	short_request_id(str_of(notice, "request_id"), shown, sizeof(shown));
+	idg_request_id_short(str_of(notice, "request_id"), shown, sizeof(shown));
 	text_init(&body, out->body, sizeof(out->body));
 	out->urgency = IDG_URGENCY_NORMAL;
 	out->icon = "dialog-information";

@@ -364,11 +364,29 @@ int idg_token_request_decode(const char *code, struct idg_token_request *ret, st
 	return 0;
 }
 
-void idg_token_request_short_id(const struct idg_token_request *req, char *buf, size_t size)
+void idg_request_id_short(const char *rid, char *buf, size_t size)
 {
-	(void)snprintf(buf, size, "%.4s-%.4s", req->id, strlen(req->id) > 4 ? req->id + 4 : "");
+	rid = rid ? rid : "";
+	(void)snprintf(buf, size, "%.4s-%.4s", rid, strlen(rid) > 4 ? rid + 4 : "");
 	for (char *c = buf; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
+}
+
+void idg_token_request_short_id(const struct idg_token_request *req, char *buf, size_t size)
+{
+	idg_request_id_short(req->id, buf, size);
+}
+
+bool idg_request_id_matches(const char *text, const char *rid)
+{
+	char wanted[IDG_TOKEN_ID_MAX];
+	size_t len = 0;
+
+	for (const char *p = text; *p && len < sizeof(wanted) - 1; p++)
+		if (*p != '-')
+			wanted[len++] = (char)tolower((unsigned char)*p);
+	wanted[len] = '\0';
+	return len >= 8 && strncmp(rid, wanted, len) == 0 && (len == 8 || len == strlen(rid));
 }
 
 void idg_token_request_summary(const struct idg_token_request *req, const struct idg_policy *policy, char *buf,

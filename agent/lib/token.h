@@ -123,6 +123,11 @@ void idg_token_request_summary(const struct idg_token_request *req, const struct
 			       size_t size);
 /* The part of the request id people compare: "7F3K-9QX2". */
 void idg_token_request_short_id(const struct idg_token_request *req, char *buf, size_t size);
+/* The same of a request id alone (its first 8 hex digits, in capitals). */
+void idg_request_id_short(const char *rid, char *buf, size_t size);
+/* Whether text, as a clerk or supervisor types it, names request rid: the
+ * whole id, or the short id ("B4A4-EAE7", "b4a4eae7"); dashes ignored. */
+bool idg_request_id_matches(const char *text, const char *rid);
 
 /* Signs the claims for req (nbf = now, exp = now + minutes) with an
  * approver's secret key (key_id its "k4.pid...."), in the CBOR form;
