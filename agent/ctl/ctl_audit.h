@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * idguardctl audit, in parts: the options (ctl_audit.c), reading the
+ * journal into rows (audit_journal.c, audit_rows.c), the table
+ * (audit_table.c), JSON lines and CSV (audit_export.c), the summary
+ * (audit_summary.c), and what to say when the journal cannot be read
+ * (audit_access.c).
+ */
+#ifndef IDG_CTL_AUDIT_H
+#define IDG_CTL_AUDIT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-journal.h>
+
+#include "audit.h"
+
+#define AUDIT_MAX_FILTERS 16
+#define AUDIT_MAX_FILES 64
+
+enum audit_output { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_SUMMARY };
+
+struct audit_options {
+	const char *directory;
+	const char *files[AUDIT_MAX_FILES + 1];
+	size_t n_files;
+	uint64_t since, until;
+	bool has_since, has_until;
+	const char *filters[AUDIT_MAX_FILTERS]; /* "FIELD=value" */
+	size_t n_filters;
+	enum audit_output output;
+	bool json;
+	bool follow;
+};
+
+/* audit_rows.c: one journal entry as a row, and what rows say. */
+int audit_read_row(sd_journal *j, struct idg_audit_row *row);
+const char *audit_value(const struct idg_audit_row *row, enum idg_audit_field f);
+/* The attempts a record counts (IDGUARD_COUNT, else 1). */
+uint64_t audit_count_of(const struct idg_audit_row *row);
+/* What the record is about, in a few words. */
+void audit_what_of(const struct idg_audit_row *row, char *buf, size_t size);
+
+/* audit_table.c, audit_export.c */
+void audit_print_table_header(void);
+void audit_print_table_row(const struct idg_audit_row *row);
+void audit_print_json_row(const struct idg_audit_row *row);
+void audit_print_csv_header(void);
+void audit_print_csv_row(const struct idg_audit_row *row);
+
+/* audit_summary.c */
+struct audit_summary;
+struct audit_summary *audit_summary_new(void);
+void audit_summary_add(struct audit_summary *s, const struct idg_audit_row *row);
+void audit_summary_print(struct audit_summary *s, bool json);
+void audit_summary_free(struct audit_summary *s);
+
+/* audit_access.c: when nothing could be read, whether it is for lack of
+ * permission; says so (pointing staff to `idguardctl why`) and returns
+ * the exit code, or 0. */
+int audit_explain_no_access(const struct audit_options *o);
+int audit_print_no_access(const struct audit_options *o);
+
+/* audit_journal.c: the journal opened with idguard's matches and the
+ * filters; then rows printed or summed from the current position. */
+int audit_open_journal(const struct audit_options *o, sd_journal **ret);
+long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct audit_summary *s, bool *ret_error);
+void audit_print_header(const struct audit_options *o);
+
+#endif
