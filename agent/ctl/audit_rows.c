@@ -58,7 +58,7 @@ void audit_what_of(const struct idg_audit_row *row, char *buf, size_t size)
 	else if (row->values[IDG_AF_DEVICE])
 		(void)snprintf(buf, size, "%s", audit_value(row, IDG_AF_DEVICE));
 	else
-		(void)snprintf(buf, size, "%.100s", audit_value(row, IDG_AF_MESSAGE));
+		(void)snprintf(buf, size, "%s", audit_value(row, IDG_AF_MESSAGE));
 	if (row->values[IDG_AF_PURPOSE]) {
 		size_t used = strlen(buf);
 

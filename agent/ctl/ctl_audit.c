@@ -41,6 +41,8 @@ static const char audit_help[] =
 	"      --csv             CSV (RFC 4180) with a header line\n"
 	"      --summary         counts per host, user, class and verdict; tokens per\n"
 	"                        purpose and approver; the most refused users and devices\n"
+	"      --wide, --full    the table with every value whole (by default a value\n"
+	"                        wider than its column is cut and marked with \"…\")\n"
 	"  -f, --follow          keep printing new records (not with --summary)\n"
 	"\n"
 	"Counts are attempts: a record of repeated attempts counts IDGUARD_COUNT times.\n"
@@ -78,6 +80,7 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		{ "purpose", required_argument, NULL, 'p' },   { "token", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },            { "csv", no_argument, NULL, 'C' },
 		{ "summary", no_argument, NULL, 's' },         { "follow", no_argument, NULL, 'f' },
+		{ "wide", no_argument, NULL, 'W' },            { "full", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },            { 0 },
 	};
 	uint64_t now = idg_now_realtime_usec();
@@ -141,6 +144,9 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		case 'f':
 			o->follow = true;
 			break;
+		case 'W':
+			o->wide = true;
+			break;
 		case 'h':
 			(void)fputs(audit_help, stdout);
 			return CTL_HELP_SHOWN;
@@ -194,6 +200,8 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 		if (o.output == OUT_TABLE)
 			o.output = OUT_JSON;
 	}
+	if (r == 0)
+		audit_table_setup(o.wide);
 	if (r == 0)
 		r = audit_open_journal(&o, &j);
 	if (r) {

@@ -32,6 +32,7 @@ struct audit_options {
 	enum audit_output output;
 	bool json;
 	bool follow;
+	bool wide;               /* --wide/--full: no value cut in the table */
 };
 
 /* audit_rows.c: one journal entry as a row, and what rows say. */
@@ -42,7 +43,8 @@ uint64_t audit_count_of(const struct idg_audit_row *row);
 /* What the record is about, in a few words. */
 void audit_what_of(const struct idg_audit_row *row, char *buf, size_t size);
 
-/* audit_table.c, audit_export.c */
+/* audit_table.c, audit_export.c. show_whole: --wide, nothing cut. */
+void audit_table_setup(bool show_whole);
 void audit_print_table_header(void);
 void audit_print_table_row(const struct idg_audit_row *row);
 void audit_print_json_row(const struct idg_audit_row *row);

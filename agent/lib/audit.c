@@ -33,6 +33,7 @@ static const struct {
 	[IDG_AF_PORT] = { "port", "IDGUARD_PORT" },
 	[IDG_AF_PRINT_QUEUE] = { "print_queue", "IDGUARD_PRINT_QUEUE" },
 	[IDG_AF_COMM] = { "comm", "IDGUARD_COMM" },
+	[IDG_AF_PID] = { "pid", "IDGUARD_PID" },
 	[IDG_AF_REASON] = { "reason", "IDGUARD_REASON" },
 	[IDG_AF_GRANT_ID] = { "grant_id", "IDGUARD_GRANT_ID" },
 	[IDG_AF_TOKEN_ID] = { "token_id", "IDGUARD_TOKEN_ID" },

@@ -70,7 +70,7 @@ t_audit_counts_filters_and_formats() {
 
 	# The table: a header and aligned rows.
 	out=$(audit --directory "$JOURNAL_DIR" --verdict denied)
-	assert_match "$(head -n 1 <<<"$out")" '^TIME +HOST +EVENT +USER +CLASS +COUNT +WHAT$' "table header"
+	assert_match "$(head -n 1 <<<"$out")" '^TIME +HOST +EVENT +USER +CLASS +PROGRAM +COUNT +WHAT$' "table header"
 	assert_match "$(sed -n 2p <<<"$out")" "^[0-9-]{10} [0-9:]{8}  $(uname -n) +access-denied +nobody +camera " "table row"
 
 	# CSV, read back with a real CSV parser: the same rows as --json.
