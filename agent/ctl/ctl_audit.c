@@ -28,8 +28,9 @@ static const char audit_help[] =
 	"  -D, --directory DIR   a journal directory, e.g. a collector's /var/log/journal/remote\n"
 	"      --file FILE       a journal file (repeatable)\n"
 	"Which records (repeat an option for \"or\"; different options combine with \"and\"):\n"
-	"  -S, --since TIME      from TIME: 2026-11-22, '2026-11-22 09:30', today, yesterday,\n"
-	"  -U, --until TIME        -2h, '3 days ago', @EPOCH (a subset of systemd.time(7))\n"
+	"  -S, --since TIME      from TIME, in the forms journalctl takes: 2026-11-22,\n"
+	"  -U, --until TIME        '2026-11-22 09:30[:15]', 15:00 (today), 'Sun 2026-11-22',\n"
+	"                        '... UTC', today, yesterday, -2h, '3 days ago', @EPOCH\n"
 	"      --host HOST       the workstation's host name\n"
 	"      --user USER       the user the record is about\n"
 	"      --class CLASS     scanner, camera, card-reader, printer, storage, ...\n"
@@ -104,8 +105,8 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		case 'U':
 			if (idg_audit_parse_time(optarg, now, c == 'S' ? &o->since : &o->until) < 0) {
 				(void)fprintf(stderr,
-					      "idguardctl audit: '%s' is not a time (try 2026-11-22, '2026-11-22 09:30', today, "
-					      "yesterday, -2h, '3 days ago')\n", optarg);
+					      "idguardctl audit: '%s' is not a time (try 2026-11-22, '2026-11-22 09:30', 15:00, "
+					      "today, yesterday, -2h, '3 days ago', '2026-11-22 09:30 UTC')\n", optarg);
 				return CTL_EXIT_USAGE;
 			}
 			*(c == 'S' ? &o->has_since : &o->has_until) = true;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "idnumber.h"
@@ -176,12 +177,13 @@ static uint64_t local_midnight(uint64_t now_usec, int day_offset)
 	return (uint64_t)mktime(&tm) * 1000000ull;
 }
 
+static int parse_absolute(const char *text, uint64_t now_usec, uint64_t *ret_usec);
+
 int idg_audit_parse_time(const char *text, uint64_t now_usec, uint64_t *ret_usec)
 {
 	char buf[64], *end;
 	size_t len = strlen(text);
 	uint64_t span;
-	struct tm tm = { 0 };
 
 	if (len == 0 || len >= sizeof(buf))
 		return -EINVAL;
@@ -214,32 +216,81 @@ int idg_audit_parse_time(const char *text, uint64_t now_usec, uint64_t *ret_usec
 		*ret_usec = span > now_usec ? 0 : now_usec - span;
 		return 0;
 	}
-	/* Absolute, local time: "YYYY-MM-DD", with " HH:MM" or " HH:MM:SS"
-	 * (or 'T' between). */
+	return parse_absolute(text, now_usec, ret_usec);
+}
+
+/* HH:MM[:SS[.fraction]] at the start of s; the rest in *ret_end. */
+static int parse_clock(const char *s, struct tm *tm, uint64_t *ret_frac_usec, const char **ret_end)
+{
+	const char *end = strptime(s, "%H:%M:%S", tm);
+
+	*ret_frac_usec = 0;
+	if (!end) {
+		tm->tm_sec = 0;
+		end = strptime(s, "%H:%M", tm);
+		if (!end)
+			return -EINVAL;
+	} else if (*end == '.') {
+		uint64_t scale = 100000;
+
+		for (end++; isdigit((unsigned char)*end); end++, scale /= 10)
+			*ret_frac_usec += (uint64_t)(*end - '0') * scale;
+	}
+	*ret_end = end;
+	return 0;
+}
+
+/* The absolute forms of systemd.time(7), as journalctl takes them:
+ * [WEEKDAY] YYYY-MM-DD [HH:MM[:SS[.frac]]] [UTC|Z], the date-time
+ * separator ' ' or 'T', or a time alone (today). Local time unless UTC. */
+static int parse_absolute(const char *text, uint64_t now_usec, uint64_t *ret_usec)
+{
+	static const char *const weekdays[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday",
+						"wednesday", "thursday", "friday", "saturday", "sunday" };
+	char buf[64];
+	const char *p = buf, *end;
+	struct tm tm = { 0 };
+	uint64_t frac = 0;
+	bool utc = false, has_date;
+	size_t len;
+	time_t t;
+
 	(void)snprintf(buf, sizeof(buf), "%s", text);
-	if (len > 10 && buf[10] == 'T')
-		buf[10] = ' ';
-	end = strptime(buf, "%Y-%m-%d", &tm);
-	if (!end)
-		return -EINVAL;
-	if (*end) {
-		char *rest = strptime(end, " %H:%M:%S", &tm);
+	len = strlen(buf);
+	if (len > 4 && !strcasecmp(buf + len - 4, " UTC"))
+		buf[len -= 4] = '\0', utc = true;
+	else if (len > 1 && (buf[len - 1] == 'Z' || buf[len - 1] == 'z') && isdigit((unsigned char)buf[len - 2]))
+		buf[--len] = '\0', utc = true;
+	for (size_t i = 0; i < ARRAY_SIZE(weekdays); i++) {
+		size_t n = strlen(weekdays[i]);
 
-		if (!rest || *rest) {
-			tm.tm_sec = 0;
-			rest = strptime(end, " %H:%M", &tm);
+		if (!strncasecmp(p, weekdays[i], n) && p[n] == ' ') {
+			p += n + 1;
+			break;
 		}
-		if (!rest || *rest)
-			return -EINVAL;
 	}
-	tm.tm_isdst = -1;
-	{
-		time_t t = mktime(&tm);
+	end = strptime(p, "%Y-%m-%d", &tm);
+	has_date = end != NULL;
+	if (has_date && (*end == ' ' || *end == 'T') && end[1]) {
+		if (parse_clock(end + 1, &tm, &frac, &end) < 0)
+			return -EINVAL;
+	} else if (!has_date) {
+		time_t now = (time_t)(now_usec / 1000000);
 
-		if (t == (time_t)-1)
+		if (utc)
+			(void)gmtime_r(&now, &tm);
+		else
+			(void)localtime_r(&now, &tm);
+		if (parse_clock(p, &tm, &frac, &end) < 0)
 			return -EINVAL;
-		*ret_usec = (uint64_t)t * 1000000ull;
 	}
+	if (*end)
+		return -EINVAL;
+	tm.tm_isdst = -1;
+	t = utc ? timegm(&tm) : mktime(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*ret_usec = (uint64_t)t * 1000000ull + frac;
 	return 0;
 }
 

@@ -44,8 +44,30 @@ static void test_time_syntax(void **state)
 	assert_int_equal(t, NOW_USEC - 604800000000ull);
 	assert_int_equal(idg_audit_parse_time("@1700000000", NOW_USEC, &t), 0);
 	assert_int_equal(t, 1700000000000000ull);
+	/* journalctl's other forms: a time alone is today's; a weekday; UTC;
+	 * fractions of a second. */
+	{
+		time_t now = (time_t)(NOW_USEC / 1000000);
+		struct tm today;
+
+		(void)localtime_r(&now, &today);
+		today.tm_hour = 15, today.tm_min = 0, today.tm_sec = 0, today.tm_isdst = -1;
+		assert_int_equal(idg_audit_parse_time("15:00", NOW_USEC, &t), 0);
+		assert_int_equal(t, (uint64_t)mktime(&today) * 1000000ull);
+		today.tm_sec = 30;
+		assert_int_equal(idg_audit_parse_time("15:00:30", NOW_USEC, &t), 0);
+		assert_int_equal(t, (uint64_t)mktime(&today) * 1000000ull);
+	}
+	assert_int_equal(idg_audit_parse_time("Sun 2026-11-22 09:30", NOW_USEC, &t), 0);
+	assert_int_equal(t, (uint64_t)local * 1000000ull);
+	assert_int_equal(idg_audit_parse_time("2026-11-22 09:30:00 UTC", NOW_USEC, &t), 0);
+	assert_int_equal(t, 1795339800000000ull);
+	assert_int_equal(idg_audit_parse_time("2026-11-22T09:30:00Z", NOW_USEC, &t), 0);
+	assert_int_equal(t, 1795339800000000ull);
+	assert_int_equal(idg_audit_parse_time("2026-11-22 09:30:15.25", NOW_USEC, &t), 0);
+	assert_int_equal(t, (uint64_t)(local + 15) * 1000000ull + 250000);
 	static const char *const bad[] = { "", "soon", "2026-13-01", "2026-11-22 25:00", "-2 parsecs", "@", "@12x",
-					   "2026-11-22 09:30 junk", "- 2h", "ago" };
+					   "2026-11-22 09:30 junk", "- 2h", "ago", "25:00", "15", "Someday 2026-11-22" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (idg_audit_parse_time(bad[i], NOW_USEC, &t) != -EINVAL) {
 			print_error("'%s' was accepted\n", bad[i]);
