@@ -2,6 +2,7 @@
 /* The journal, opened with idguard's message ids, root as the writer and
  * the filters; entries from the current position printed or summed. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +29,12 @@ int audit_open_journal(const struct audit_options *o, sd_journal **ret)
 			      o->directory ? o->directory : o->n_files ? "the journal files" : "the journal", strerror(-r));
 		return CTL_EXIT_FAILED;
 	}
-	/* Same field: "or"; different fields: "and". */
+	/* Same field: "or"; different fields: "and". --event narrows the
+	 * message ids to its own. */
+	if (o->n_events) {
+		ids = o->events;
+		n_ids = o->n_events;
+	}
 	for (size_t i = 0; i < n_ids && r >= 0; i++) {
 		char match[64];
 
@@ -64,6 +70,26 @@ void audit_print_header(const struct audit_options *o)
 }
 
 /* Prints (or sums) entries from the current position; returns how many. */
+static bool prefix_of(char *const *prefixes, size_t n, const char *value)
+{
+	if (n == 0)
+		return true;
+	for (size_t i = 0; value && i < n; i++)
+		if (!strncmp(value, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+bool audit_row_wanted(const struct audit_options *o, const struct idg_audit_row *row)
+{
+	bool host = o->n_host_globs == 0;
+
+	for (size_t i = 0; !host && i < o->n_host_globs; i++)
+		host = row->values[IDG_AF_HOST] && fnmatch(o->host_globs[i], row->values[IDG_AF_HOST], 0) == 0;
+	return host && prefix_of(o->token_prefixes, o->n_token_prefixes, row->values[IDG_AF_TOKEN_ID]) &&
+	       prefix_of(o->request_prefixes, o->n_request_prefixes, row->values[IDG_AF_REQUEST_ID]);
+}
+
 long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct audit_summary *s, bool *ret_error)
 {
 	long n = 0;
@@ -82,7 +108,7 @@ long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct aud
 			continue;
 		}
 		/* Not "break": after a clock step a later record can come first. */
-		if (o->has_until && row.time_usec > o->until) {
+		if ((o->has_until && row.time_usec > o->until) || !audit_row_wanted(o, &row)) {
 			idg_audit_row_clear(&row);
 			continue;
 		}

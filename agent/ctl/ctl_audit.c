@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "ctl.h"
 #include "ctl_audit.h"
+#include "names.h"
 #include "util.h"
 
 static const char audit_help[] =
@@ -31,12 +32,17 @@ static const char audit_help[] =
 	"  -S, --since TIME      from TIME, in the forms journalctl takes: 2026-11-22,\n"
 	"  -U, --until TIME        '2026-11-22 09:30[:15]', 15:00 (today), 'Sun 2026-11-22',\n"
 	"                        '... UTC', today, yesterday, -2h, '3 days ago', @EPOCH\n"
-	"      --host HOST       the workstation's host name\n"
+	"      --host HOST       the workstation's host name, or a glob of them ('ws-0*')\n"
 	"      --user USER       the user the record is about\n"
 	"      --class CLASS     scanner, camera, card-reader, printer, storage, ...\n"
 	"      --verdict V       denied, audited or granted\n"
 	"      --purpose P       the purpose of the token\n"
-	"      --token ID        the token id (jti)\n"
+	"      --approver ID     the approver who signed the token\n"
+	"      --ref REF         the case reference\n"
+	"      --token ID        the token id, or its first 8 or more hex digits\n"
+	"      --request ID      the request id, as the clerk read it (B4A4-EAE7), or whole\n"
+	"      --event KIND      access-denied, token-redeemed, grant-added, request-ended,\n"
+	"                        ... (an unknown one is listed with the known ones)\n"
 	"How:\n"
 	"      --json            one JSON object per line\n"
 	"      --csv             CSV (RFC 4180) with a header line\n"
@@ -71,6 +77,58 @@ static int add_filter(struct audit_options *o, const char *field, const char *te
 	return 0;
 }
 
+static int add_to(const char **list, size_t *n, const char *value, const char *option)
+{
+	if (*n == AUDIT_MAX_FILTERS) {
+		(void)fprintf(stderr, "idguardctl audit: at most %d %s options\n", AUDIT_MAX_FILTERS, option);
+		return CTL_EXIT_USAGE;
+	}
+	list[(*n)++] = value;
+	return 0;
+}
+
+/* A token or request id, whole or by its first digits as messages and
+ * people give them ("B4A4-EAE7", "3f9a1c7e"): at least 8 hex digits. */
+static int add_id_prefix(char **list, size_t *n, const char *text, const char *option)
+{
+	char hex[65];
+	size_t len = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '-')
+			continue;
+		if (!strchr("0123456789abcdefABCDEF", *p) || len == sizeof(hex) - 1) {
+			len = 0;
+			break;
+		}
+		hex[len++] = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+	}
+	if (len < 8) {
+		(void)fprintf(stderr, "idguardctl audit: %s takes an id, or its first 8 or more hex digits (as B4A4-EAE7), "
+				      "not '%s'\n", option, text);
+		return CTL_EXIT_USAGE;
+	}
+	hex[len] = '\0';
+	if (*n == AUDIT_MAX_FILTERS) {
+		(void)fprintf(stderr, "idguardctl audit: at most %d %s options\n", AUDIT_MAX_FILTERS, option);
+		return CTL_EXIT_USAGE;
+	}
+	list[*n] = strdup(hex);
+	if (!list[*n])
+		return CTL_EXIT_FAILED;
+	(*n)++;
+	return 0;
+}
+
+static void print_event_names(FILE *out)
+{
+	const char *const *ids;
+	size_t n = idg_audit_message_ids(&ids);
+
+	for (size_t i = 0; i < n; i++)
+		(void)fprintf(out, "%s%s", i ? ", " : "", idg_audit_event_name(ids[i]));
+}
+
 static int parse_options(int argc, char **argv, struct audit_options *o)
 {
 	static const struct option options[] = {
@@ -79,6 +137,8 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		{ "host", required_argument, NULL, 'H' },      { "user", required_argument, NULL, 'u' },
 		{ "class", required_argument, NULL, 'c' },     { "verdict", required_argument, NULL, 'v' },
 		{ "purpose", required_argument, NULL, 'p' },   { "token", required_argument, NULL, 't' },
+		{ "approver", required_argument, NULL, 'a' },  { "ref", required_argument, NULL, 'r' },
+		{ "event", required_argument, NULL, 'e' },     { "request", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },            { "csv", no_argument, NULL, 'C' },
 		{ "summary", no_argument, NULL, 's' },         { "follow", no_argument, NULL, 'f' },
 		{ "wide", no_argument, NULL, 'W' },            { "full", no_argument, NULL, 'W' },
@@ -112,13 +172,40 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 			*(c == 'S' ? &o->has_since : &o->has_until) = true;
 			break;
 		case 'H':
-			r = add_filter(o, "_HOSTNAME", optarg);
+			/* A glob is matched on the rows; a name, by the journal. */
+			if (strpbrk(optarg, "*?["))
+				r = add_to(o->host_globs, &o->n_host_globs, optarg, "--host");
+			else
+				r = add_filter(o, "_HOSTNAME", optarg);
 			break;
 		case 'u':
 			r = add_filter(o, "IDGUARD_USER", optarg);
 			break;
 		case 'c':
+			if (idg_class_from_name(optarg) <= 0) {
+				(void)fprintf(stderr, "idguardctl audit: unknown class '%s' (known: " IDG_CLASS_NAMES_TEXT ")\n",
+					      optarg);
+				return CTL_EXIT_USAGE;
+			}
 			r = add_filter(o, "IDGUARD_CLASS", optarg);
+			break;
+		case 'e':
+			if (!idg_audit_event_id(optarg)) {
+				(void)fprintf(stderr, "idguardctl audit: unknown event '%s' (known: ", optarg);
+				print_event_names(stderr);
+				(void)fputs(")\n", stderr);
+				return CTL_EXIT_USAGE;
+			}
+			r = add_to(o->events, &o->n_events, idg_audit_event_id(optarg), "--event");
+			break;
+		case 'a':
+			r = add_filter(o, "IDGUARD_APPROVER", optarg);
+			break;
+		case 'r':
+			r = add_filter(o, "IDGUARD_REF", optarg);
+			break;
+		case 'R':
+			r = add_id_prefix(o->request_prefixes, &o->n_request_prefixes, optarg, "--request");
 			break;
 		case 'v':
 			if (!streq(optarg, "denied") && !streq(optarg, "audited") && !streq(optarg, "granted")) {
@@ -131,7 +218,7 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 			r = add_filter(o, "IDGUARD_PURPOSE", optarg);
 			break;
 		case 't':
-			r = add_filter(o, "IDGUARD_TOKEN_ID", optarg);
+			r = add_id_prefix(o->token_prefixes, &o->n_token_prefixes, optarg, "--token");
 			break;
 		case 'j':
 			json = true;
@@ -236,6 +323,10 @@ out:
 		sd_journal_close(j);
 	for (size_t i = 0; i < o.n_filters; i++)
 		free((char *)o.filters[i]);
+	for (size_t i = 0; i < o.n_token_prefixes; i++)
+		free(o.token_prefixes[i]);
+	for (size_t i = 0; i < o.n_request_prefixes; i++)
+		free(o.request_prefixes[i]);
 	audit_summary_free(s);
 	return r;
 }

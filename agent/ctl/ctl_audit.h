@@ -29,6 +29,16 @@ struct audit_options {
 	bool has_since, has_until;
 	const char *filters[AUDIT_MAX_FILTERS]; /* "FIELD=value" */
 	size_t n_filters;
+	const char *events[AUDIT_MAX_FILTERS];  /* MESSAGE_IDs of --event; none: all of idguard's */
+	size_t n_events;
+	/* Matched on the rows read (the journal matches only whole values):
+	 * host globs, and token and request ids by their first digits. */
+	const char *host_globs[AUDIT_MAX_FILTERS];
+	size_t n_host_globs;
+	char *token_prefixes[AUDIT_MAX_FILTERS];
+	size_t n_token_prefixes;
+	char *request_prefixes[AUDIT_MAX_FILTERS];
+	size_t n_request_prefixes;
 	enum audit_output output;
 	bool json;
 	bool follow;
@@ -67,6 +77,8 @@ int audit_print_no_access(const struct audit_options *o);
 /* audit_journal.c: the journal opened with idguard's matches and the
  * filters; then rows printed or summed from the current position. */
 int audit_open_journal(const struct audit_options *o, sd_journal **ret);
+/* Whether a row passes the filters the journal could not apply. */
+bool audit_row_wanted(const struct audit_options *o, const struct idg_audit_row *row);
 long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct audit_summary *s, bool *ret_error);
 void audit_print_header(const struct audit_options *o);
 

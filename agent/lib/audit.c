@@ -38,6 +38,7 @@ static const struct {
 	[IDG_AF_REASON] = { "reason", "IDGUARD_REASON" },
 	[IDG_AF_GRANT_ID] = { "grant_id", "IDGUARD_GRANT_ID" },
 	[IDG_AF_TOKEN_ID] = { "token_id", "IDGUARD_TOKEN_ID" },
+	[IDG_AF_REQUEST_ID] = { "request_id", "IDGUARD_REQUEST_ID" },
 	[IDG_AF_PURPOSE] = { "purpose", "IDGUARD_PURPOSE" },
 	[IDG_AF_REF] = { "ref", "IDGUARD_REF" },
 	[IDG_AF_APPROVER] = { "approver", "IDGUARD_APPROVER" },
@@ -101,6 +102,14 @@ const char *idg_audit_event_name(const char *message_id)
 		if (message_id && streq(events[i].id, message_id))
 			return events[i].event;
 	return "other";
+}
+
+const char *idg_audit_event_id(const char *event)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(events); i++)
+		if (event && streq(events[i].event, event))
+			return events[i].id;
+	return NULL;
 }
 
 bool idg_audit_redact(char *text)

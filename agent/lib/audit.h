@@ -38,6 +38,7 @@ enum idg_audit_field {
 	IDG_AF_REASON,
 	IDG_AF_GRANT_ID,
 	IDG_AF_TOKEN_ID,
+	IDG_AF_REQUEST_ID,
 	IDG_AF_PURPOSE,
 	IDG_AF_REF,
 	IDG_AF_APPROVER,
@@ -64,6 +65,8 @@ void idg_audit_row_clear(struct idg_audit_row *row);
 /* Every idguard MESSAGE_ID, and its event name ("access-denied", ...). */
 size_t idg_audit_message_ids(const char *const **ret);
 const char *idg_audit_event_name(const char *message_id);
+/* The MESSAGE_ID of an event name ("token-redeemed"), or NULL. */
+const char *idg_audit_event_id(const char *event);
 
 /* Replaces, in place, each resident-ID-number-shaped run in text with
  * "[withheld]"; true when it did. text must have room: the result is
