@@ -66,7 +66,7 @@ void audit_print_header(const struct audit_options *o)
 	if (o->output == OUT_TABLE)
 		audit_print_table_header();
 	else if (o->output == OUT_CSV)
-		audit_print_csv_header();
+		audit_print_csv_header(o->bom);
 }
 
 /* Prints (or sums) entries from the current position; returns how many. */
@@ -122,6 +122,9 @@ long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct aud
 			break;
 		case OUT_CSV:
 			audit_print_csv_row(&row);
+			break;
+		case OUT_ECS:
+			audit_print_ecs_row(&row);
 			break;
 		case OUT_SUMMARY:
 			audit_summary_add(s, &row);

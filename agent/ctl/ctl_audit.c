@@ -44,8 +44,10 @@ static const char audit_help[] =
 	"      --event KIND      access-denied, token-redeemed, grant-added, request-ended,\n"
 	"                        ... (an unknown one is listed with the known ones)\n"
 	"How:\n"
-	"      --json            one JSON object per line\n"
-	"      --csv             CSV (RFC 4180) with a header line\n"
+	"      --json            one JSON object per line (numbers as numbers)\n"
+	"      --csv             CSV (RFC 4180) with a header line; --bom adds the UTF-8\n"
+	"                        byte-order mark Excel needs to read Chinese text right\n"
+	"      --ecs             JSON lines in Elastic Common Schema fields, for a SIEM\n"
 	"      --summary         counts per host, user, class and verdict; tokens per\n"
 	"                        purpose and approver; the most refused users and devices\n"
 	"      --wide, --full    the table with every value whole (by default a value\n"
@@ -142,10 +144,11 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		{ "json", no_argument, NULL, 'j' },            { "csv", no_argument, NULL, 'C' },
 		{ "summary", no_argument, NULL, 's' },         { "follow", no_argument, NULL, 'f' },
 		{ "wide", no_argument, NULL, 'W' },            { "full", no_argument, NULL, 'W' },
+		{ "bom", no_argument, NULL, 'B' },             { "ecs", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },            { 0 },
 	};
 	uint64_t now = idg_now_realtime_usec();
-	bool json = false, csv = false, summary = false;
+	bool json = false, csv = false, summary = false, ecs = false;
 	int c, r = 0;
 
 	optind = 0;
@@ -235,6 +238,12 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		case 'W':
 			o->wide = true;
 			break;
+		case 'B':
+			o->bom = true;
+			break;
+		case 'E':
+			ecs = true;
+			break;
 		case 'h':
 			(void)fputs(audit_help, stdout);
 			return CTL_HELP_SHOWN;
@@ -252,8 +261,12 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		(void)fprintf(stderr, "idguardctl audit: --directory and --file do not go together\n");
 		return CTL_EXIT_USAGE;
 	}
-	if (csv && json) {
-		(void)fprintf(stderr, "idguardctl audit: --csv or --json, not both\n");
+	if (csv + json + ecs > 1) {
+		(void)fprintf(stderr, "idguardctl audit: one of --csv, --json and --ecs\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (o->bom && !csv) {
+		(void)fprintf(stderr, "idguardctl audit: --bom goes with --csv\n");
 		return CTL_EXIT_USAGE;
 	}
 	if (o->follow && o->has_until) {
@@ -268,7 +281,7 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		(void)fprintf(stderr, "idguardctl audit: --until is before --since\n");
 		return CTL_EXIT_USAGE;
 	}
-	o->output = summary ? OUT_SUMMARY : csv ? OUT_CSV : json ? OUT_JSON : OUT_TABLE;
+	o->output = summary ? OUT_SUMMARY : csv ? OUT_CSV : ecs ? OUT_ECS : json ? OUT_JSON : OUT_TABLE;
 	o->json = json; /* for --summary: JSON instead of text */
 	return 0;
 }

@@ -19,7 +19,7 @@
 #define AUDIT_MAX_FILTERS 16
 #define AUDIT_MAX_FILES 64
 
-enum audit_output { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_SUMMARY };
+enum audit_output { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_ECS, OUT_SUMMARY };
 
 struct audit_options {
 	const char *directory;
@@ -43,6 +43,7 @@ struct audit_options {
 	bool json;
 	bool follow;
 	bool wide;               /* --wide/--full: no value cut in the table */
+	bool bom;                /* --bom: CSV starts with a UTF-8 byte-order mark */
 };
 
 /* audit_rows.c: one journal entry as a row, and what rows say. */
@@ -58,7 +59,8 @@ void audit_table_setup(bool show_whole);
 void audit_print_table_header(void);
 void audit_print_table_row(const struct idg_audit_row *row);
 void audit_print_json_row(const struct idg_audit_row *row);
-void audit_print_csv_header(void);
+void audit_print_csv_header(bool bom);
+void audit_print_ecs_row(const struct idg_audit_row *row);
 void audit_print_csv_row(const struct idg_audit_row *row);
 
 /* audit_summary.c */
