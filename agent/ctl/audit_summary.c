@@ -1,80 +1,155 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The audit summary: attempts by host, user, class and verdict, tokens by
- * purpose and approver, the most refused users and devices. */
+/*
+ * The audit summary: what an auditor's Friday report asks of a period.
+ * Every kind of record by its MESSAGE_ID (records, and attempts where a
+ * record counts several); refusals by workstation, user, program, class
+ * and day; token uses by purpose and by approver; administrator grants
+ * apart from token grants; and every use without an approver, listed.
+ * As text, one JSON object, or CSV (section, key, value).
+ */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "ctl_audit.h"
 #include "util.h"
 
-#define TOP_N 5
+#define TOP_N 10
+#define UNAPPROVED_LIST_MAX 200
 
 struct audit_summary {
-	struct json_object *hosts, *users, *classes, *verdicts; /* key -> {verdict: n} */
-	struct json_object *purposes, *approvers;              /* key -> n */
-	struct json_object *refused_users, *refused_devices;   /* key -> n */
 	uint64_t records, first_usec, last_usec;
+	struct json_object *events;        /* event -> {"records": n, "attempts": n} */
+	struct json_object *verdicts;      /* verdict -> attempts */
+	struct json_object *refused;       /* "by_host" ... "by_day" -> {key: attempts} */
+	struct json_object *token_uses;    /* "by_purpose", "by_approver" -> {key: {"redeemed", "attempts"}} */
+	struct json_object *admin;         /* "grants_added", "attempts_granted" */
+	struct json_object *unapproved;    /* [{time, host, user, class, grant_id, attempts}] */
+	uint64_t unapproved_total;
+	/* As earlier versions gave them (scripts read them): attempts by
+	 * host, user and class, each by verdict; tokens redeemed; the most
+	 * refused users and devices. */
+	struct json_object *hosts, *users, *classes, *redeemed, *refused_users, *refused_devices;
 };
 
-static void bump(struct json_object *map, const char *key, const char *sub, uint64_t n)
+static struct json_object *map_in(struct json_object *parent, const char *key)
 {
-	struct json_object *entry, *count;
+	struct json_object *map;
+
+	if (!json_object_object_get_ex(parent, key, &map)) {
+		map = json_object_new_object();
+		json_object_object_add(parent, key, map);
+	}
+	return map;
+}
+
+static void bump(struct json_object *map, const char *key, uint64_t n)
+{
+	struct json_object *count;
+	int64_t now;
 
 	if (!key || !*key)
 		key = "(none)";
-	if (!sub) {
-		int64_t now = json_object_object_get_ex(map, key, &count) ? json_object_get_int64(count) : 0;
+	now = json_object_object_get_ex(map, key, &count) ? json_object_get_int64(count) : 0;
+	json_object_object_add(map, key, json_object_new_int64(now + (int64_t)n));
+}
 
-		json_object_object_add(map, key, json_object_new_int64(now + (int64_t)n));
-		return;
-	}
-	if (!json_object_object_get_ex(map, key, &entry)) {
-		entry = json_object_new_object();
-		json_object_object_add(map, key, entry);
-	}
-	bump(entry, sub, NULL, n);
+static void day_of(uint64_t usec, char *buf, size_t size)
+{
+	time_t t = (time_t)(usec / 1000000);
+	struct tm tm;
+
+	(void)localtime_r(&t, &tm);
+	(void)strftime(buf, size, "%Y-%m-%d", &tm);
 }
 
 void audit_summary_add(struct audit_summary *s, const struct idg_audit_row *row)
 {
 	const char *event = audit_value(row, IDG_AF_EVENT), *verdict = row->values[IDG_AF_VERDICT];
-	char what[512];
+	uint64_t n = audit_count_of(row);
+	bool access = !strncmp(event, "access-", 7);
+	char day[16], program[300];
 
 	if (!s->records || row->time_usec < s->first_usec)
 		s->first_usec = row->time_usec;
 	if (row->time_usec > s->last_usec)
 		s->last_usec = row->time_usec;
 	s->records++;
-	if (verdict && !strncmp(event, "access-", 7)) {
-		uint64_t n = audit_count_of(row);
-
-		bump(s->hosts, row->values[IDG_AF_HOST], verdict, n);
-		bump(s->users, row->values[IDG_AF_USER], verdict, n);
-		bump(s->classes, row->values[IDG_AF_CLASS], verdict, n);
-		bump(s->verdicts, verdict, NULL, n);
-		if (streq(verdict, "denied")) {
-			bump(s->refused_users, row->values[IDG_AF_USER], NULL, n);
-			audit_what_of(row, what, sizeof(what));
-			bump(s->refused_devices, what, NULL, n);
-		}
+	bump(map_in(s->events, event), "records", 1);
+	bump(map_in(s->events, event), "attempts", access ? n : 1);
+	if (verdict && access) {
+		bump(s->verdicts, verdict, n);
+		bump(map_in(s->hosts, row->values[IDG_AF_HOST] ? row->values[IDG_AF_HOST] : "(none)"), verdict, n);
+		bump(map_in(s->users, row->values[IDG_AF_USER] ? row->values[IDG_AF_USER] : "(none)"), verdict, n);
+		bump(map_in(s->classes, row->values[IDG_AF_CLASS] ? row->values[IDG_AF_CLASS] : "(none)"), verdict, n);
+	}
+	if (verdict && access && streq(verdict, "denied")) {
+		day_of(row->time_usec, day, sizeof(day));
+		(void)snprintf(program, sizeof(program), "%s", audit_value(row, IDG_AF_COMM));
+		bump(map_in(s->refused, "by_host"), row->values[IDG_AF_HOST], n);
+		bump(map_in(s->refused, "by_user"), row->values[IDG_AF_USER], n);
+		bump(map_in(s->refused, "by_program"), program, n);
+		bump(map_in(s->refused, "by_class"), row->values[IDG_AF_CLASS], n);
+		bump(map_in(s->refused, "by_day"), day, n);
+		bump(s->refused_users, row->values[IDG_AF_USER], n);
+		audit_what_of(row, program, sizeof(program));
+		bump(s->refused_devices, program, n);
 	}
 	if (streq(event, "token-redeemed")) {
-		bump(s->purposes, row->values[IDG_AF_PURPOSE], NULL, 1);
-		bump(s->approvers, row->values[IDG_AF_APPROVER], NULL, 1);
+		bump(map_in(s->redeemed, "by_purpose"), row->values[IDG_AF_PURPOSE], 1);
+		bump(map_in(s->redeemed, "by_approver"), row->values[IDG_AF_APPROVER], 1);
+		bump(map_in(map_in(s->token_uses, "by_purpose"), audit_value(row, IDG_AF_PURPOSE)), "redeemed", 1);
+		bump(map_in(map_in(s->token_uses, "by_approver"), audit_value(row, IDG_AF_APPROVER)), "redeemed", 1);
+	}
+	if (streq(event, "grant-added") &&
+	    (!row->values[IDG_AF_GRANT_SOURCE] || streq(row->values[IDG_AF_GRANT_SOURCE], "admin")))
+		bump(s->admin, "grants_added", 1);
+	if (streq(event, "access-granted")) {
+		if (row->values[IDG_AF_APPROVER]) {
+			bump(map_in(map_in(s->token_uses, "by_purpose"), audit_value(row, IDG_AF_PURPOSE)), "attempts", n);
+			bump(map_in(map_in(s->token_uses, "by_approver"), audit_value(row, IDG_AF_APPROVER)), "attempts",
+			     n);
+		} else {
+			/* A use with no approver behind it: an administrator's grant. */
+			struct json_object *use = json_object_new_object();
+			char when[32];
+
+			bump(s->admin, "attempts_granted", n);
+			s->unapproved_total++;
+			if (json_object_array_length(s->unapproved) < UNAPPROVED_LIST_MAX) {
+				idg_format_time(row->time_usec, when, sizeof(when));
+				json_object_object_add(use, "time", json_object_new_string(when));
+				json_object_object_add(use, "host", json_object_new_string(audit_value(row, IDG_AF_HOST)));
+				json_object_object_add(use, "user", json_object_new_string(audit_value(row, IDG_AF_USER)));
+				json_object_object_add(use, "class", json_object_new_string(audit_value(row, IDG_AF_CLASS)));
+				json_object_object_add(use, "program", json_object_new_string(audit_value(row, IDG_AF_COMM)));
+				json_object_object_add(use, "grant_id",
+						       json_object_new_int64(strtoll(audit_value(row, IDG_AF_GRANT_ID), NULL, 10)));
+				json_object_object_add(use, "attempts", json_object_new_int64((int64_t)n));
+				json_object_array_add(s->unapproved, use);
+			}
+		}
 	}
 }
 
-static int compare_counts(const void *a, const void *b)
+static int by_count(const void *a, const void *b)
 {
-	int64_t x = json_object_get_int64(json_object_object_get(*(struct json_object *const *)a, "count"));
-	int64_t y = json_object_get_int64(json_object_object_get(*(struct json_object *const *)b, "count"));
+	int64_t x = json_object_get_int64(json_object_object_get(*(struct json_object *const *)a, "attempts"));
+	int64_t y = json_object_get_int64(json_object_object_get(*(struct json_object *const *)b, "attempts"));
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* The TOP_N largest of key -> n, as [{"name":..,"count":..}]. */
-static struct json_object *top(struct json_object *map)
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(json_object_get_string(json_object_object_get(*(struct json_object *const *)a, "name")),
+		      json_object_get_string(json_object_object_get(*(struct json_object *const *)b, "name")));
+}
+
+/* key -> n as [{"name", "attempts"}], largest first (at most max, 0: all);
+ * days in order of time. */
+static struct json_object *ranked_by(struct json_object *map, size_t max, bool chronological)
 {
 	struct json_object *list = json_object_new_array();
 
@@ -82,88 +157,190 @@ static struct json_object *top(struct json_object *map)
 		struct json_object *item = json_object_new_object();
 
 		json_object_object_add(item, "name", json_object_new_string(key));
-		json_object_object_add(item, "count", json_object_new_int64(json_object_get_int64(count)));
+		json_object_object_add(item, "attempts", json_object_new_int64(json_object_get_int64(count)));
 		json_object_array_add(list, item);
 	}
-	json_object_array_sort(list, compare_counts);
-	while (json_object_array_length(list) > TOP_N)
-		json_object_array_del_idx(list, TOP_N, 1);
+	json_object_array_sort(list, chronological ? by_name : by_count);
+	while (max && json_object_array_length(list) > max)
+		json_object_array_del_idx(list, max, 1);
 	return list;
 }
 
-static void print_breakdown(const char *title, struct json_object *map)
+static struct json_object *ranked(struct json_object *map, size_t max)
 {
-	(void)printf("\n%s\n  %-32s %10s %10s %10s\n", title, "", "denied", "audited", "granted");
-	json_object_object_foreach(map, key, verdicts)
-		(void)printf("  %-32s %10lld %10lld %10lld\n", key, ctl_get_int(verdicts, "denied", 0),
-			     ctl_get_int(verdicts, "audited", 0), ctl_get_int(verdicts, "granted", 0));
+	return ranked_by(map, max, false);
 }
 
-static void print_counts(const char *title, struct json_object *map)
+/* The 5 largest as [{"name", "count"}], as earlier versions gave them. */
+static struct json_object *top_counts(struct json_object *map)
 {
-	(void)printf("\n%s\n", title);
-	if (json_object_object_length(map) == 0)
-		(void)printf("  (none)\n");
-	json_object_object_foreach(map, key, count)
-		(void)printf("  %-40s %10lld\n", key, (long long)json_object_get_int64(count));
-}
+	struct json_object *list = ranked(map, 5);
 
-static void print_top(const char *title, struct json_object *list)
-{
-	(void)printf("\n%s\n", title);
-	if (json_object_array_length(list) == 0)
-		(void)printf("  (none)\n");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *item = json_object_array_get_idx(list, i);
 
-		(void)printf("  %-60s %10lld\n", ctl_get_string(item, "name", ""), ctl_get_int(item, "count", 0));
+		json_object_object_add(item, "count", json_object_get(json_object_object_get(item, "attempts")));
+		json_object_object_del(item, "attempts");
 	}
+	return list;
 }
 
-void audit_summary_print(struct audit_summary *s, bool json)
+static struct json_object *as_json(struct audit_summary *s)
 {
-	struct json_object *top_users = top(s->refused_users), *top_devices = top(s->refused_devices);
-	char first[32] = "-", last[32] = "-";
+	struct json_object *obj = json_object_new_object(), *refused = json_object_new_object();
+	char first[32] = "", last[32] = "";
 
 	if (s->records) {
 		idg_format_time(s->first_usec, first, sizeof(first));
 		idg_format_time(s->last_usec, last, sizeof(last));
 	}
-	if (json) {
-		struct json_object *obj = json_object_new_object(), *tokens = json_object_new_object();
-
-		json_object_object_add(obj, "records", json_object_new_int64((int64_t)s->records));
-		json_object_object_add(obj, "first", json_object_new_string(first));
-		json_object_object_add(obj, "last", json_object_new_string(last));
-		json_object_object_add(obj, "verdicts", json_object_get(s->verdicts));
-		json_object_object_add(obj, "hosts", json_object_get(s->hosts));
-		json_object_object_add(obj, "users", json_object_get(s->users));
-		json_object_object_add(obj, "classes", json_object_get(s->classes));
-		json_object_object_add(tokens, "by_purpose", json_object_get(s->purposes));
-		json_object_object_add(tokens, "by_approver", json_object_get(s->approvers));
-		json_object_object_add(obj, "tokens_redeemed", tokens);
-		json_object_object_add(obj, "most_refused_users", json_object_get(top_users));
-		json_object_object_add(obj, "most_refused_devices", json_object_get(top_devices));
-		ctl_print_json(obj);
-		json_object_put(obj);
-	} else {
-		(void)printf("%llu records, from %s to %s\n", (unsigned long long)s->records, first, last);
-		(void)printf("Attempts: %lld denied, %lld audited, %lld granted\n",
-			     (long long)json_object_get_int64(json_object_object_get(s->verdicts, "denied")),
-			     (long long)json_object_get_int64(json_object_object_get(s->verdicts, "audited")),
-			     (long long)json_object_get_int64(json_object_object_get(s->verdicts, "granted")));
-		print_breakdown("By host:", s->hosts);
-		print_breakdown("By user:", s->users);
-		print_breakdown("By class:", s->classes);
-		print_counts("Tokens redeemed, by purpose:", s->purposes);
-		print_counts("Tokens redeemed, by approver:", s->approvers);
-		print_top("Most refused users:", top_users);
-		print_top("Most refused devices:", top_devices);
-	}
-	json_object_put(top_users);
-	json_object_put(top_devices);
+	json_object_object_add(obj, "records", json_object_new_int64((int64_t)s->records));
+	json_object_object_add(obj, "first", json_object_new_string(first));
+	json_object_object_add(obj, "last", json_object_new_string(last));
+	json_object_object_add(obj, "events", json_object_get(s->events));
+	json_object_object_add(obj, "verdicts", json_object_get(s->verdicts));
+	json_object_object_add(obj, "hosts", json_object_get(s->hosts));
+	json_object_object_add(obj, "users", json_object_get(s->users));
+	json_object_object_add(obj, "classes", json_object_get(s->classes));
+	json_object_object_add(obj, "tokens_redeemed", json_object_get(s->redeemed));
+	json_object_object_add(obj, "most_refused_users", top_counts(s->refused_users));
+	json_object_object_add(obj, "most_refused_devices", top_counts(s->refused_devices));
+	json_object_object_foreach(s->refused, by, map)
+		json_object_object_add(refused, by, ranked_by(map, 0, streq(by, "by_day")));
+	json_object_object_add(obj, "refused", refused);
+	json_object_object_add(obj, "token_uses", json_object_get(s->token_uses));
+	json_object_object_add(obj, "administrator_grants", json_object_get(s->admin));
+	json_object_object_add(obj, "uses_without_approver", json_object_get(s->unapproved));
+	json_object_object_add(obj, "uses_without_approver_total", json_object_new_int64((int64_t)s->unapproved_total));
+	return obj;
 }
 
+static long long get(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	return obj && json_object_object_get_ex(obj, key, &v) ? (long long)json_object_get_int64(v) : 0;
+}
+
+static void print_text(struct audit_summary *s, struct json_object *obj)
+{
+	static const struct {
+		const char *key, *title;
+	} refused_by[] = {
+		{ "by_host", "workstation" }, { "by_user", "user" }, { "by_program", "program" },
+		{ "by_class", "class" },      { "by_day", "day" },
+	};
+	struct json_object *refused = json_object_object_get(obj, "refused");
+
+	(void)printf("%llu records, from %s to %s\n", (unsigned long long)s->records,
+		     json_object_get_string(json_object_object_get(obj, "first")),
+		     json_object_get_string(json_object_object_get(obj, "last")));
+	(void)printf("Attempts: %lld denied, %lld audited, %lld granted\n", get(s->verdicts, "denied"),
+		     get(s->verdicts, "audited"), get(s->verdicts, "granted"));
+	(void)printf("\nRecords by kind:\n  %-24s %10s %10s\n", "", "records", "attempts");
+	json_object_object_foreach(s->events, event, counts)
+		(void)printf("  %-24s %10lld %10lld\n", event, get(counts, "records"), get(counts, "attempts"));
+	for (size_t i = 0; i < ARRAY_SIZE(refused_by); i++) {
+		struct json_object *list = json_object_object_get(refused, refused_by[i].key);
+		size_t n = list ? json_object_array_length(list) : 0;
+
+		(void)printf("\nRefused attempts by %s:\n", refused_by[i].title);
+		if (!n)
+			(void)printf("  (none)\n");
+		for (size_t k = 0; k < n && (streq(refused_by[i].key, "by_day") || k < TOP_N); k++) {
+			struct json_object *item = json_object_array_get_idx(list, k);
+
+			(void)printf("  %-40s %10lld\n", json_object_get_string(json_object_object_get(item, "name")),
+				     get(item, "attempts"));
+		}
+		if (!streq(refused_by[i].key, "by_day") && n > TOP_N)
+			(void)printf("  (%zu more; --json lists all)\n", n - TOP_N);
+	}
+	(void)printf("\nToken uses:\n  %-40s %10s %10s\n", "", "redeemed", "attempts");
+	json_object_object_foreach(map_in(s->token_uses, "by_purpose"), purpose, pc)
+		(void)printf("  purpose %-32s %10lld %10lld\n", purpose, get(pc, "redeemed"), get(pc, "attempts"));
+	json_object_object_foreach(map_in(s->token_uses, "by_approver"), approver, ac)
+		(void)printf("  approver %-31s %10lld %10lld\n", approver, get(ac, "redeemed"), get(ac, "attempts"));
+	(void)printf("\nAdministrator grants (no approver): %lld added, %lld attempts granted under them\n",
+		     get(s->admin, "grants_added"), get(s->admin, "attempts_granted"));
+	(void)printf("Uses without an approver: %llu\n", (unsigned long long)s->unapproved_total);
+	for (size_t i = 0; i < json_object_array_length(s->unapproved); i++) {
+		struct json_object *u = json_object_array_get_idx(s->unapproved, i);
+
+		(void)printf("  %s  %-16s %-12s %-12s %-16s grant %lld, %lld attempts\n",
+			     json_object_get_string(json_object_object_get(u, "time")),
+			     json_object_get_string(json_object_object_get(u, "host")),
+			     json_object_get_string(json_object_object_get(u, "user")),
+			     json_object_get_string(json_object_object_get(u, "class")),
+			     json_object_get_string(json_object_object_get(u, "program")), get(u, "grant_id"),
+			     get(u, "attempts"));
+	}
+	if (s->unapproved_total > json_object_array_length(s->unapproved))
+		(void)printf("  (%llu more; filter with --event access-granted to see them all)\n",
+			     (unsigned long long)(s->unapproved_total - json_object_array_length(s->unapproved)));
+}
+
+static void csv_line(const char *section, const char *key, const char *sub, long long value)
+{
+	idg_csv_write_field(stdout, section);
+	(void)fputc(',', stdout);
+	idg_csv_write_field(stdout, key);
+	(void)fputc(',', stdout);
+	idg_csv_write_field(stdout, sub);
+	(void)printf(",%lld\r\n", value);
+}
+
+static void print_csv(struct audit_summary *s, struct json_object *obj, bool bom)
+{
+	struct json_object *refused = json_object_object_get(obj, "refused");
+
+	if (bom)
+		(void)fputs("\xef\xbb\xbf", stdout);
+	(void)fputs("section,key,measure,value\r\n", stdout);
+	csv_line("total", "records", "records", (long long)s->records);
+	json_object_object_foreach(s->verdicts, verdict, count)
+		csv_line("attempts", verdict, "attempts", (long long)json_object_get_int64(count));
+	json_object_object_foreach(s->events, event, counts) {
+		csv_line("event", event, "records", get(counts, "records"));
+		csv_line("event", event, "attempts", get(counts, "attempts"));
+	}
+	json_object_object_foreach(refused, by, list) {
+		char section[32];
+
+		(void)snprintf(section, sizeof(section), "refused %s", by);
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *item = json_object_array_get_idx(list, i);
+
+			csv_line(section, json_object_get_string(json_object_object_get(item, "name")), "attempts",
+				 get(item, "attempts"));
+		}
+	}
+	json_object_object_foreach(s->token_uses, by2, map) {
+		char section[40];
+
+		(void)snprintf(section, sizeof(section), "token uses %s", by2);
+		json_object_object_foreach(map, key, uses) {
+			csv_line(section, key, "redeemed", get(uses, "redeemed"));
+			csv_line(section, key, "attempts", get(uses, "attempts"));
+		}
+	}
+	csv_line("administrator grants", "added", "grants", get(s->admin, "grants_added"));
+	csv_line("administrator grants", "granted", "attempts", get(s->admin, "attempts_granted"));
+	csv_line("uses without approver", "total", "records", (long long)s->unapproved_total);
+}
+
+void audit_summary_print(struct audit_summary *s, enum audit_summary_format format, bool bom)
+{
+	struct json_object *obj = as_json(s);
+
+	if (format == AUDIT_SUMMARY_JSON)
+		ctl_print_json(obj);
+	else if (format == AUDIT_SUMMARY_CSV)
+		print_csv(s, obj, bom);
+	else
+		print_text(s, obj);
+	json_object_put(obj);
+}
 
 struct audit_summary *audit_summary_new(void)
 {
@@ -171,12 +348,16 @@ struct audit_summary *audit_summary_new(void)
 
 	if (!s)
 		return NULL;
+	s->events = json_object_new_object();
+	s->verdicts = json_object_new_object();
+	s->refused = json_object_new_object();
+	s->token_uses = json_object_new_object();
+	s->admin = json_object_new_object();
+	s->unapproved = json_object_new_array();
 	s->hosts = json_object_new_object();
 	s->users = json_object_new_object();
 	s->classes = json_object_new_object();
-	s->verdicts = json_object_new_object();
-	s->purposes = json_object_new_object();
-	s->approvers = json_object_new_object();
+	s->redeemed = json_object_new_object();
 	s->refused_users = json_object_new_object();
 	s->refused_devices = json_object_new_object();
 	return s;
@@ -186,12 +367,16 @@ void audit_summary_free(struct audit_summary *s)
 {
 	if (!s)
 		return;
+	json_object_put(s->events);
+	json_object_put(s->verdicts);
+	json_object_put(s->refused);
+	json_object_put(s->token_uses);
+	json_object_put(s->admin);
+	json_object_put(s->unapproved);
 	json_object_put(s->hosts);
 	json_object_put(s->users);
 	json_object_put(s->classes);
-	json_object_put(s->verdicts);
-	json_object_put(s->purposes);
-	json_object_put(s->approvers);
+	json_object_put(s->redeemed);
 	json_object_put(s->refused_users);
 	json_object_put(s->refused_devices);
 	free(s);

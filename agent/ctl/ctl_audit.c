@@ -48,8 +48,10 @@ static const char audit_help[] =
 	"      --csv             CSV (RFC 4180) with a header line; --bom adds the UTF-8\n"
 	"                        byte-order mark Excel needs to read Chinese text right\n"
 	"      --ecs             JSON lines in Elastic Common Schema fields, for a SIEM\n"
-	"      --summary         counts per host, user, class and verdict; tokens per\n"
-	"                        purpose and approver; the most refused users and devices\n"
+	"      --summary         every kind of record with its attempts; refusals by\n"
+	"                        workstation, user, program, class and day; token uses\n"
+	"                        by purpose and approver; administrator grants apart;\n"
+	"                        every use without an approver (text, --json or --csv)\n"
 	"      --wide, --full    the table with every value whole (by default a value\n"
 	"                        wider than its column is cut and marked with \"…\")\n"
 	"  -f, --follow          keep printing new records (not with --summary)\n"
@@ -273,10 +275,11 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		(void)fprintf(stderr, "idguardctl audit: --follow and --until do not go together\n");
 		return CTL_EXIT_USAGE;
 	}
-	if (summary && (csv || o->follow)) {
-		(void)fprintf(stderr, "idguardctl audit: --summary goes with --json only (not --csv or --follow)\n");
+	if (summary && (ecs || o->follow)) {
+		(void)fprintf(stderr, "idguardctl audit: --summary is text, --json or --csv (not --ecs or --follow)\n");
 		return CTL_EXIT_USAGE;
 	}
+	o->summary_csv = summary && csv;
 	if (o->has_since && o->has_until && o->until < o->since) {
 		(void)fprintf(stderr, "idguardctl audit: --until is before --since\n");
 		return CTL_EXIT_USAGE;
@@ -318,7 +321,8 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	audit_print_header(&o); /* also when nothing matched: the columns say what would be there */
 	if (o.output == OUT_SUMMARY)
-		audit_summary_print(s, o.json);
+		audit_summary_print(s, o.json ? AUDIT_SUMMARY_JSON : o.summary_csv ? AUDIT_SUMMARY_CSV : AUDIT_SUMMARY_TEXT,
+				    o.bom);
 	while (o.follow && !error) {
 		r = sd_journal_wait(j, (uint64_t)-1);
 		if (r < 0) {

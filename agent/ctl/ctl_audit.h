@@ -44,6 +44,7 @@ struct audit_options {
 	bool follow;
 	bool wide;               /* --wide/--full: no value cut in the table */
 	bool bom;                /* --bom: CSV starts with a UTF-8 byte-order mark */
+	bool summary_csv;        /* --summary --csv */
 };
 
 /* audit_rows.c: one journal entry as a row, and what rows say. */
@@ -67,7 +68,8 @@ void audit_print_csv_row(const struct idg_audit_row *row);
 struct audit_summary;
 struct audit_summary *audit_summary_new(void);
 void audit_summary_add(struct audit_summary *s, const struct idg_audit_row *row);
-void audit_summary_print(struct audit_summary *s, bool json);
+enum audit_summary_format { AUDIT_SUMMARY_TEXT, AUDIT_SUMMARY_JSON, AUDIT_SUMMARY_CSV };
+void audit_summary_print(struct audit_summary *s, enum audit_summary_format format, bool bom);
 void audit_summary_free(struct audit_summary *s);
 
 /* audit_access.c: when nothing could be read, whether it is for lack of

@@ -37,6 +37,7 @@ static const struct {
 	[IDG_AF_PID] = { "pid", "IDGUARD_PID" },
 	[IDG_AF_REASON] = { "reason", "IDGUARD_REASON" },
 	[IDG_AF_GRANT_ID] = { "grant_id", "IDGUARD_GRANT_ID" },
+	[IDG_AF_GRANT_SOURCE] = { "grant_source", "IDGUARD_GRANT_SOURCE" },
 	[IDG_AF_TOKEN_ID] = { "token_id", "IDGUARD_TOKEN_ID" },
 	[IDG_AF_REQUEST_ID] = { "request_id", "IDGUARD_REQUEST_ID" },
 	[IDG_AF_PURPOSE] = { "purpose", "IDGUARD_PURPOSE" },
