@@ -191,3 +191,70 @@ t_audit_catalog_explains_records() {
 	assert_match "$out" "Article 7" "and why it matters"
 	assert_match "$out" "class camera" "with the record's fields filled in"
 }
+
+# What the Friday report needs of the table, the filters and the exports
+# (issue 16): a value is never altered, only visibly cut; names are checked.
+t_audit_table_filters_and_exports_as_auditors_ask() {
+	local out status code rid short
+	setup_tokens
+	start_daemon
+	audit_window_start
+	as_user $NOBODY "$TRY_OPEN" -n 3 "$T/cam" >/dev/null
+	# A token for a case with a Chinese reference, through a request whose
+	# id the messages print in short.
+	code=$(clerk_ctl idgt-alice token request --purpose account-opening --ref "开户业务-二〇二六-第0042号" \
+		--class scanner --minutes 10 --policy-dir "$T/policy" --no-send --json)
+	rid=$(jq -r .request_id <<<"$code")
+	"$IDGUARDCTL" token approve "$(jq -r .request <<<"$code")" --key "$T/keys/wang.k4.secret" \
+		--policy-dir "$T/policy" --approvers-dir "$T/approvers" --yes 2>/dev/null >"$T/token"
+	clerk_ctl idgt-alice token redeem - <"$T/token" >/dev/null || fail "redeem"
+	as_clerk idgt-alice "$TRY_OPEN" -n 2 "$T/scan" >/dev/null
+	wait_until 15 counts_arrived $MSG_GRANTED 2 || fail "the granted opens did not arrive"
+	wait_until 15 counts_arrived $MSG_DENIED 3 || fail "the refusals did not arrive"
+
+	# The table: valid UTF-8, the program column, a cut value marked.
+	out=$(audit --directory "$JOURNAL_DIR" --event access-granted)
+	iconv -f UTF-8 -t UTF-8 <<<"$out" >/dev/null || fail "the table is not valid UTF-8"
+	assert_match "$(head -n 1 <<<"$out")" "PROGRAM" "the program column"
+	assert_match "$(sed -n 2p <<<"$out")" "try_open \([0-9]+\)" "the program and its pid"
+	assert_match "$(sed -n 2p <<<"$out")" "开户业务-二〇二六-第0042号" "the reference, whole, in the last column"
+	out=$(audit --directory "$JOURNAL_DIR" --event access-granted --wide)
+	assert_match "$out" "开户业务-二〇二六-第0042号" "--wide"
+	# Names are checked: a typo is a usage error, not an empty table.
+	out=$(audit --directory "$JOURNAL_DIR" --class scaner 2>&1) && status=0 || status=$?
+	assert_eq "$status" 2 "--class scaner"
+	assert_match "$out" "unknown class 'scaner' \(known: scanner, camera" "its message"
+	out=$(audit --directory "$JOURNAL_DIR" --event token-redeemd 2>&1) && status=0 || status=$?
+	assert_eq "$status" 2 "--event with a typo"
+	# The ids as messages and people give them.
+	short=$(sed 's/-//' <<<"$rid")
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --request "$rid" --json | jq -r .event)" token-redeemed "--request B4A4-EAE7"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --request "${short,,}" --json | jq -r .event)" token-redeemed "--request b4a4eae7"
+	out=$(jq -r '.grants[0].token_id' <<<"$(clerk_ctl idgt-alice token list --json)")
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --token "${out:0:8}" --event access-granted --json |
+		jq -s 'map(.count) | add')" 2 "--token by its first 8 digits"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --host "$(uname -n | cut -c1)*" --verdict denied --json |
+		jq -s 'map(.count) | add')" 3 "--host glob"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --host 'no-such-*' --json | jq -s length)" 0 "--host glob matching nothing"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --approver wang --event token-redeemed --json | jq -s length)" 1 "--approver"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --ref "开户业务-二〇二六-第0042号" --event token-redeemed --json | jq -s length)" \
+		1 "--ref"
+	audit --directory "$JOURNAL_DIR" --since "$(date -d @${AUDIT_SINCE#@} +%H:%M:%S)" --json >/dev/null ||
+		fail "--since HH:MM:SS"
+	# Exports: numbers as numbers; CSV with a byte-order mark; ECS.
+	out=$(audit --directory "$JOURNAL_DIR" --verdict denied --json | head -n 1)
+	assert_eq "$(jq -r '[.uid, .count, .pid] | map(type) | unique | join(",")' <<<"$out")" number "JSON numbers"
+	assert_eq "$(audit --directory "$JOURNAL_DIR" --csv --bom | head -c 3 | od -An -tx1 | tr -d ' ')" efbbbf "--bom"
+	out=$(audit --directory "$JOURNAL_DIR" --verdict denied --ecs | head -n 1)
+	assert_eq "$(jq -r '[.event.action, .event.outcome, .event.kind, .idguard.class, (.process.pid | type)] | join(",")' \
+		<<<"$out")" "access-denied,failure,alert,camera,number" "ECS fields"
+	assert_match "$(jq -r '."@timestamp"' <<<"$out")" "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z$" "@timestamp"
+	# The summary in CSV, and what earlier summaries lacked.
+	out=$(audit --directory "$JOURNAL_DIR" --summary --csv)
+	assert_eq "$(head -n 1 <<<"$out" | tr -d '\r')" "section,key,measure,value" "summary CSV header"
+	assert_match "$out" "refused by_program,try_open,attempts,3" "refusals by program"
+	out=$(audit --directory "$JOURNAL_DIR" --summary --json)
+	assert_eq "$(jq -c '.token_uses.by_purpose["account-opening"]' <<<"$out")" '{"redeemed":1,"attempts":2}' "token uses"
+	assert_eq "$(jq -r '.events["access-denied"].attempts' <<<"$out")" 3 "attempts by kind"
+	assert_eq "$(jq -r '.uses_without_approver_total' <<<"$out")" 0 "no use without an approver"
+}
