@@ -127,6 +127,7 @@ long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct aud
 			audit_print_ecs_row(&row);
 			break;
 		case OUT_SUMMARY:
+		case OUT_REPORT:
 			audit_summary_add(s, &row);
 			break;
 		}

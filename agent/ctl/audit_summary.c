@@ -185,7 +185,7 @@ static struct json_object *top_counts(struct json_object *map)
 	return list;
 }
 
-static struct json_object *as_json(struct audit_summary *s)
+struct json_object *audit_summary_json(struct audit_summary *s)
 {
 	struct json_object *obj = json_object_new_object(), *refused = json_object_new_object();
 	char first[32] = "", last[32] = "";
@@ -331,7 +331,7 @@ static void print_csv(struct audit_summary *s, struct json_object *obj, bool bom
 
 void audit_summary_print(struct audit_summary *s, enum audit_summary_format format, bool bom)
 {
-	struct json_object *obj = as_json(s);
+	struct json_object *obj = audit_summary_json(s);
 
 	if (format == AUDIT_SUMMARY_JSON)
 		ctl_print_json(obj);

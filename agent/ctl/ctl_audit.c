@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "ctl_audit.h"
 #include "names.h"
+#include "notice_text.h"
 #include "util.h"
 
 static const char audit_help[] =
@@ -54,6 +55,9 @@ static const char audit_help[] =
 	"                        every use without an approver (text, --json or --csv)\n"
 	"      --wide, --full    the table with every value whole (by default a value\n"
 	"                        wider than its column is cut and marked with \"…\")\n"
+	"      --report html     a printable report of the summary (HTML, charts as SVG,\n"
+	"                        print styles for A4), in the locale's language\n"
+	"  -o, --output FILE     where the report goes (default: standard output)\n"
 	"  -f, --follow          keep printing new records (not with --summary)\n"
 	"\n"
 	"Counts are attempts: a record of repeated attempts counts IDGUARD_COUNT times.\n"
@@ -133,6 +137,27 @@ static void print_event_names(FILE *out)
 		(void)fprintf(out, "%s%s", i ? ", " : "", idg_audit_event_name(ids[i]));
 }
 
+/* The options that chose the records, as given, for the report. */
+static void describe_filters(int argc, char **argv, struct audit_options *o)
+{
+	size_t used = 0;
+
+	o->command_line[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--report") || streq(argv[i], "--output") || streq(argv[i], "-o")) {
+			i++;
+			continue;
+		}
+		if (!strncmp(argv[i], "--report=", 9) || !strncmp(argv[i], "--output=", 9))
+			continue;
+		used += (size_t)snprintf(o->command_line + used, used < sizeof(o->command_line) ?
+								   sizeof(o->command_line) - used : 0,
+					 "%s%s", used ? " " : "", argv[i]);
+		if (used >= sizeof(o->command_line))
+			break;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct audit_options *o)
 {
 	static const struct option options[] = {
@@ -147,14 +172,15 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		{ "summary", no_argument, NULL, 's' },         { "follow", no_argument, NULL, 'f' },
 		{ "wide", no_argument, NULL, 'W' },            { "full", no_argument, NULL, 'W' },
 		{ "bom", no_argument, NULL, 'B' },             { "ecs", no_argument, NULL, 'E' },
+		{ "report", required_argument, NULL, 'P' },    { "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },            { 0 },
 	};
 	uint64_t now = idg_now_realtime_usec();
-	bool json = false, csv = false, summary = false, ecs = false;
+	bool json = false, csv = false, summary = false, ecs = false, report = false;
 	int c, r = 0;
 
 	optind = 0;
-	while (r == 0 && (c = getopt_long(argc, argv, "D:S:U:fjh", options, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc, argv, "D:S:U:o:fjh", options, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			o->directory = optarg;
@@ -243,6 +269,16 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		case 'B':
 			o->bom = true;
 			break;
+		case 'P':
+			if (!streq(optarg, "html")) {
+				(void)fprintf(stderr, "idguardctl audit: --report takes html, not '%s'\n", optarg);
+				return CTL_EXIT_USAGE;
+			}
+			report = true;
+			break;
+		case 'o':
+			o->output_path = optarg;
+			break;
 		case 'E':
 			ecs = true;
 			break;
@@ -284,8 +320,43 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		(void)fprintf(stderr, "idguardctl audit: --until is before --since\n");
 		return CTL_EXIT_USAGE;
 	}
-	o->output = summary ? OUT_SUMMARY : csv ? OUT_CSV : ecs ? OUT_ECS : json ? OUT_JSON : OUT_TABLE;
+	if (report && (summary || csv || json || ecs || o->follow)) {
+		(void)fprintf(stderr, "idguardctl audit: --report html goes alone (with filters and --output)\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (o->output_path && !report) {
+		(void)fprintf(stderr, "idguardctl audit: --output goes with --report\n");
+		return CTL_EXIT_USAGE;
+	}
+	describe_filters(argc, argv, o);
+	o->output = report ? OUT_REPORT : summary ? OUT_SUMMARY : csv ? OUT_CSV : ecs ? OUT_ECS : json ? OUT_JSON : OUT_TABLE;
 	o->json = json; /* for --summary: JSON instead of text */
+	return 0;
+}
+
+static int write_report(struct audit_summary *s, const struct audit_options *o)
+{
+	FILE *out = stdout;
+	int r;
+
+	idg_i18n_init();
+	if (o->output_path) {
+		out = fopen(o->output_path, "we");
+		if (!out) {
+			(void)fprintf(stderr, "idguardctl audit: cannot write %s: %s\n", o->output_path, strerror(errno));
+			return CTL_EXIT_FAILED;
+		}
+	}
+	r = audit_report_html(s, o, out);
+	if (out != stdout && fclose(out) != 0)
+		r = -EIO;
+	if (r < 0) {
+		(void)fprintf(stderr, "idguardctl audit: cannot write the report%s%s\n", o->output_path ? " to " : "",
+			      o->output_path ? o->output_path : "");
+		return CTL_EXIT_FAILED;
+	}
+	if (o->output_path)
+		(void)fprintf(stderr, "idguardctl audit: the report is in %s\n", o->output_path);
 	return 0;
 }
 
@@ -320,6 +391,8 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 	if (n == 0 && (r = audit_explain_no_access(&o)))
 		goto out;
 	audit_print_header(&o); /* also when nothing matched: the columns say what would be there */
+	if (o.output == OUT_REPORT)
+		r = write_report(s, &o);
 	if (o.output == OUT_SUMMARY)
 		audit_summary_print(s, o.json ? AUDIT_SUMMARY_JSON : o.summary_csv ? AUDIT_SUMMARY_CSV : AUDIT_SUMMARY_TEXT,
 				    o.bom);

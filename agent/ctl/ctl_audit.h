@@ -19,7 +19,7 @@
 #define AUDIT_MAX_FILTERS 16
 #define AUDIT_MAX_FILES 64
 
-enum audit_output { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_ECS, OUT_SUMMARY };
+enum audit_output { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_ECS, OUT_SUMMARY, OUT_REPORT };
 
 struct audit_options {
 	const char *directory;
@@ -45,6 +45,8 @@ struct audit_options {
 	bool wide;               /* --wide/--full: no value cut in the table */
 	bool bom;                /* --bom: CSV starts with a UTF-8 byte-order mark */
 	bool summary_csv;        /* --summary --csv */
+	const char *output_path; /* --output FILE (the report), else stdout */
+	char command_line[1024]; /* the filters given, for the report */
 };
 
 /* audit_rows.c: one journal entry as a row, and what rows say. */
@@ -71,6 +73,12 @@ void audit_summary_add(struct audit_summary *s, const struct idg_audit_row *row)
 enum audit_summary_format { AUDIT_SUMMARY_TEXT, AUDIT_SUMMARY_JSON, AUDIT_SUMMARY_CSV };
 void audit_summary_print(struct audit_summary *s, enum audit_summary_format format, bool bom);
 void audit_summary_free(struct audit_summary *s);
+/* The summary as one JSON object (what --summary --json prints). */
+struct json_object *audit_summary_json(struct audit_summary *s);
+
+/* audit_report.c: the printable HTML report of a summary. */
+#include <stdio.h>
+int audit_report_html(struct audit_summary *s, const struct audit_options *o, FILE *out);
 
 /* audit_access.c: when nothing could be read, whether it is for lack of
  * permission; says so (pointing staff to `idguardctl why`) and returns
