@@ -165,7 +165,7 @@ int audit_report_html(struct audit_summary *s, const struct audit_options *o, FI
 	struct json_object *verdicts = json_object_new_array();
 	const char *attempts_title[] = { _("attempts") };
 	const char *token_titles[] = { _("tokens redeemed"), _("attempts granted") };
-	char made[32];
+	char made[32], lang[16];
 
 	json_object_object_foreach(json_object_object_get(obj, "verdicts"), verdict, count) {
 		struct json_object *item = json_object_new_object();
@@ -175,9 +175,14 @@ int audit_report_html(struct audit_summary *s, const struct audit_options *o, FI
 		json_object_array_add(verdicts, item);
 	}
 	idg_format_time(idg_now_realtime_usec(), made, sizeof(made));
+	/* The catalog's language ("en", "zh_CN") as HTML writes it ("zh-CN"). */
+	(void)snprintf(lang, sizeof(lang), "%s", _("en"));
+	for (char *c = lang; *c; c++)
+		if (*c == '_')
+			*c = '-';
 	(void)fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 			   "<meta name=\"generator\" content=\"idguardctl %s\"><title>",
-		      _("en"), IDG_VERSION);
+		      lang, IDG_VERSION);
 	escape(out, _("idguard audit report"));
 	(void)fprintf(out, "</title><style>%s</style></head><body>\n<h1>", style);
 	escape(out, _("idguard audit report"));
@@ -216,9 +221,20 @@ int audit_report_html(struct audit_summary *s, const struct audit_options *o, FI
 
 	(void)fprintf(out, "<h2>%s</h2>\n<p id=\"unapproved-total\" class=\"%s\">", _("Uses without an approver"),
 		      get(obj, "uses_without_approver_total") ? "warn" : "");
-	(void)fprintf(out, _("%lld attempts granted under administrator grants (%lld grants added)."),
-		      get(json_object_object_get(obj, "administrator_grants"), "attempts_granted"),
-		      get(json_object_object_get(obj, "administrator_grants"), "grants_added"));
+	{
+		long long attempts = get(json_object_object_get(obj, "administrator_grants"), "attempts_granted");
+		long long added = get(json_object_object_get(obj, "administrator_grants"), "grants_added");
+
+		/* TRANSLATORS: attempts granted under grants an administrator
+		 * gave, not a token an approver signed. */
+		(void)fprintf(out, dngettext(IDG_TEXTDOMAIN, "%lld attempt granted under administrator grants",
+					     "%lld attempts granted under administrator grants", (unsigned long)attempts),
+			      attempts);
+		(void)fputs("; ", out);
+		(void)fprintf(out, dngettext(IDG_TEXTDOMAIN, "%lld administrator grant added.",
+					     "%lld administrator grants added.", (unsigned long)added),
+			      added);
+	}
 	(void)fputs("</p>\n<table id=\"unapproved\"><thead><tr>", out);
 	(void)fprintf(out, "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th class=\"n\">%s</th>"
 			   "<th class=\"n\">%s</th></tr></thead><tbody>\n",

@@ -31,7 +31,7 @@ if [ -z "${IDG_IN_NAMESPACE:-}" ]; then
 fi
 
 for tool in journalctl jq setpriv mknod bpftool useradd faketime umockdev-wrapper cupsd lpadmin ipptool saned scanimage python3 logger \
-	mosquitto mosquitto_pub mosquitto_sub openssl ip unshare; do
+	mosquitto mosquitto_pub mosquitto_sub openssl ip unshare chromium identify; do
 	command -v "$tool" >/dev/null || { echo "FAIL - $tool is missing (make deps)"; echo "0 passed, 1 failed"; exit 1; }
 done
 
