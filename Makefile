@@ -332,6 +332,9 @@ install: all
 	install -m 0644 packaging/mosquitto/idguard.conf packaging/mosquitto/idguard.acl packaging/relay.conf.example \
 		$(DESTDIR)$(PREFIX)/share/idguard/broker/
 	install -m 0755 packaging/mosquitto/idguard-certs $(DESTDIR)$(PREFIX)/share/idguard/broker/idguard-certs
+	install -d $(DESTDIR)$(PREFIX)/share/idguard/siem
+	install -m 0644 packaging/siem/alloy-idguard.alloy packaging/siem/filebeat-idguard.yml \
+		$(DESTDIR)$(PREFIX)/share/idguard/siem/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/catalog $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	install -m 0644 packaging/idguard.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/idguard.catalog
 	install -m 0644 packaging/idguard.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/idguard.conf

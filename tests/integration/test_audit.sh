@@ -317,3 +317,16 @@ t_audit_report_prints_in_a_browser_in_english_and_chinese() {
 		cp "$T/report-zh.png" "$IDGUARD_SCREENSHOT_DIR/audit-report-zh_CN.png"
 	fi
 }
+
+# The shipped Loki (Alloy) and Elastic (Filebeat) snippets select every
+# record kind idguard writes: neither tool is in Debian 12, so what is
+# checked here is that they stay in step with journal.h.
+t_audit_siem_snippets_name_every_message_id() {
+	local id dir=$BUILD/../packaging/siem
+	for id in $(sed -n 's/^#define IDG_MSG_[A-Z_]* *"\([0-9a-f]*\)"$/\1/p' "$BUILD/../agent/lib/journal.h"); do
+		grep -q "$id" "$dir/alloy-idguard.alloy" || fail "alloy-idguard.alloy lacks $id"
+		grep -qx "      - \"MESSAGE_ID=$id\"" "$dir/filebeat-idguard.yml" || fail "filebeat-idguard.yml lacks $id"
+	done
+	assert_eq "$(grep -c '^      - "MESSAGE_ID=' "$dir/filebeat-idguard.yml")" \
+		"$(grep -c '^#define IDG_MSG_' "$BUILD/../agent/lib/journal.h")" "no MESSAGE_ID idguard does not write"
+}
