@@ -12,11 +12,18 @@
 
 int audit_open_journal(const struct audit_options *o, sd_journal **ret)
 {
+	return audit_open_files(o, NULL, ret);
+}
+
+int audit_open_files(const struct audit_options *o, const char **files, sd_journal **ret)
+{
 	const char *const *ids;
 	size_t n_ids = idg_audit_message_ids(&ids);
 	int r;
 
-	if (o->n_files)
+	if (files)
+		r = sd_journal_open_files(ret, files, 0);
+	else if (o->n_files)
 		r = sd_journal_open_files(ret, (const char **)o->files, 0);
 	else if (o->directory)
 		r = sd_journal_open_directory(ret, o->directory, 0);
@@ -80,6 +87,13 @@ static bool prefix_of(char *const *prefixes, size_t n, const char *value)
 	return false;
 }
 
+bool audit_in_window(const struct audit_options *o, const struct idg_audit_row *row)
+{
+	/* Not "stop at the first later one": after a clock step a later
+	 * record can come first. */
+	return !(o->has_since && row->time_usec < o->since) && !(o->has_until && row->time_usec > o->until);
+}
+
 bool audit_row_wanted(const struct audit_options *o, const struct idg_audit_row *row)
 {
 	bool host = o->n_host_globs == 0;
@@ -88,6 +102,29 @@ bool audit_row_wanted(const struct audit_options *o, const struct idg_audit_row 
 		host = row->values[IDG_AF_HOST] && fnmatch(o->host_globs[i], row->values[IDG_AF_HOST], 0) == 0;
 	return host && prefix_of(o->token_prefixes, o->n_token_prefixes, row->values[IDG_AF_TOKEN_ID]) &&
 	       prefix_of(o->request_prefixes, o->n_request_prefixes, row->values[IDG_AF_REQUEST_ID]);
+}
+
+void audit_emit_row(const struct audit_options *o, struct audit_summary *s, const struct idg_audit_row *row)
+{
+	audit_print_header(o);
+	switch (o->output) {
+	case OUT_TABLE:
+		audit_print_table_row(row);
+		break;
+	case OUT_JSON:
+		audit_print_json_row(row);
+		break;
+	case OUT_CSV:
+		audit_print_csv_row(row);
+		break;
+	case OUT_ECS:
+		audit_print_ecs_row(row);
+		break;
+	case OUT_SUMMARY:
+	case OUT_REPORT:
+		audit_summary_add(s, row);
+		break;
+	}
 }
 
 long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct audit_summary *s, bool *ret_error)
@@ -103,34 +140,11 @@ long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct aud
 			idg_audit_row_clear(&row);
 			break;
 		}
-		if (o->has_since && row.time_usec < o->since) {
+		if (!audit_in_window(o, &row) || !audit_row_wanted(o, &row)) {
 			idg_audit_row_clear(&row);
 			continue;
 		}
-		/* Not "break": after a clock step a later record can come first. */
-		if ((o->has_until && row.time_usec > o->until) || !audit_row_wanted(o, &row)) {
-			idg_audit_row_clear(&row);
-			continue;
-		}
-		audit_print_header(o);
-		switch (o->output) {
-		case OUT_TABLE:
-			audit_print_table_row(&row);
-			break;
-		case OUT_JSON:
-			audit_print_json_row(&row);
-			break;
-		case OUT_CSV:
-			audit_print_csv_row(&row);
-			break;
-		case OUT_ECS:
-			audit_print_ecs_row(&row);
-			break;
-		case OUT_SUMMARY:
-		case OUT_REPORT:
-			audit_summary_add(s, &row);
-			break;
-		}
+		audit_emit_row(o, s, &row);
 		idg_audit_row_clear(&row);
 		n++;
 	}

@@ -203,11 +203,10 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 			*(c == 'S' ? &o->has_since : &o->has_until) = true;
 			break;
 		case 'H':
-			/* A glob is matched on the rows; a name, by the journal. */
-			if (strpbrk(optarg, "*?["))
-				r = add_to(o->host_globs, &o->n_host_globs, optarg, "--host");
-			else
-				r = add_filter(o, "_HOSTNAME", optarg);
+			/* Matched on the rows: the host is the collector's name for
+			 * the sender where it has one, which the journal's own
+			 * matches cannot see; a glob matches many. */
+			r = add_to(o->host_globs, &o->n_host_globs, optarg, "--host");
 			break;
 		case 'u':
 			r = add_filter(o, "IDGUARD_USER", optarg);
@@ -364,9 +363,9 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 {
 	struct audit_options o = { 0 };
 	struct audit_summary *s = audit_summary_new();
-	bool error = false;
+	bool error = false, by_sender = false;
 	sd_journal *j = NULL;
-	long n;
+	long n = 0;
 	int r;
 
 	r = parse_options(argc, argv, &o);
@@ -383,11 +382,17 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 		r = r == CTL_HELP_SHOWN ? CTL_EXIT_OK : r;
 		goto out;
 	}
-	if (o.has_since)
-		(void)sd_journal_seek_realtime_usec(j, o.since);
-	else
-		(void)sd_journal_seek_head(j);
-	n = audit_emit_entries(j, &o, s, &error);
+	/* A collector's directory: each sender by the name the collector
+	 * filed it under (not with --follow, which follows one journal). */
+	if (o.directory && !o.follow)
+		n = audit_emit_by_sender(&o, s, &error, &by_sender);
+	if (!by_sender) {
+		if (o.has_since)
+			(void)sd_journal_seek_realtime_usec(j, o.since);
+		else
+			(void)sd_journal_seek_head(j);
+		n = audit_emit_entries(j, &o, s, &error);
+	}
 	if (n == 0 && (r = audit_explain_no_access(&o)))
 		goto out;
 	audit_print_header(&o); /* also when nothing matched: the columns say what would be there */

@@ -89,6 +89,17 @@ int audit_print_no_access(const struct audit_options *o);
 /* audit_journal.c: the journal opened with idguard's matches and the
  * filters; then rows printed or summed from the current position. */
 int audit_open_journal(const struct audit_options *o, sd_journal **ret);
+/* The same on these files only (NULL-terminated). */
+int audit_open_files(const struct audit_options *o, const char **files, sd_journal **ret);
+bool audit_in_window(const struct audit_options *o, const struct idg_audit_row *row);
+void audit_emit_row(const struct audit_options *o, struct audit_summary *s, const struct idg_audit_row *row);
+/* audit_senders.c: a collector's directory where systemd-journal-remote
+ * filed each sender's records in files of its own (remote-NAME.journal):
+ * each sender read on its own, merged in time, and the host of each row is
+ * the NAME the collector filed it under, not the _HOSTNAME the sender
+ * wrote (kept as claimed_host). *ret_used false: no such files, nothing
+ * done. */
+long audit_emit_by_sender(const struct audit_options *o, struct audit_summary *s, bool *ret_error, bool *ret_used);
 /* Whether a row passes the filters the journal could not apply. */
 bool audit_row_wanted(const struct audit_options *o, const struct idg_audit_row *row);
 long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct audit_summary *s, bool *ret_error);

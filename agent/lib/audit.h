@@ -17,7 +17,8 @@
 
 /* The journal fields an audit row keeps, in output order. */
 enum idg_audit_field {
-	IDG_AF_HOST,        /* _HOSTNAME */
+	IDG_AF_HOST,        /* the sender as the collector filed it, else _HOSTNAME */
+	IDG_AF_CLAIMED_HOST, /* _HOSTNAME, when the host is the collector's */
 	IDG_AF_EVENT,       /* derived from MESSAGE_ID */
 	IDG_AF_VERDICT,
 	IDG_AF_CLASS,

@@ -143,9 +143,15 @@ t_audit_central_collection_through_journal_remote() {
 		>"$T/upload.log" 2>&1 || fail "systemd-journal-upload failed: $(tail -3 "$T/upload.log")"
 	summary=$(audit --directory "$T/remote" --summary --json)
 	assert_eq "$(jq -c .verdicts <<<"$summary")" '{"denied":1000,"audited":10,"granted":5}' "counts on the collector"
-	assert_eq "$(jq -r 'keys[]' <<<"$(jq .hosts <<<"$summary")")" "$(uname -n)" "the workstation's host name"
-	assert_eq "$(audit --directory "$T/remote" --host "$(uname -n)" --verdict denied --json | jq -s 'map(.count|tonumber)|add')" \
+	# The host is the sender as the collector filed it (remote-ADDRESS.journal):
+	# the address the connection came from, not what the sender wrote.
+	assert_eq "$(jq -r 'keys[]' <<<"$(jq .hosts <<<"$summary")")" 127.0.0.1 "the sender, as the collector filed it"
+	assert_eq "$(audit --directory "$T/remote" --verdict denied --json | jq -r .claimed_host | sort -u)" "$(uname -n)" \
+		"the host name the sender wrote, beside it"
+	assert_eq "$(audit --directory "$T/remote" --host 127.0.0.1 --verdict denied --json | jq -s 'map(.count|tonumber)|add')" \
 		1000 "--host on the collector"
+	assert_eq "$(audit --directory "$T/remote" --host '127.*' --verdict denied --json | jq -s 'map(.count|tonumber)|add')" \
+		1000 "--host glob on the collector"
 	assert_eq "$(audit --directory "$T/remote" --host no-such-host --json | jq -s length)" 0 "another host"
 }
 

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A collector's directory, read sender by sender. systemd-journal-remote
+ * (SplitMode=host) files each sender's records as remote-NAME.journal (and
+ * archived remote-NAME@....journal); on Debian 12 NAME is the address the
+ * connection came from, which the firewall and fixed addresses vouch for,
+ * while _HOSTNAME is whatever the sender wrote (docs/collection.md). So
+ * each sender's files are read on their own, the rows merged in time, and
+ * the row's host is NAME; _HOSTNAME stays beside it as claimed_host.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_audit.h"
+#include "util.h"
+
+#define MAX_SENDERS 4096
+#define MAX_FILES_PER_SENDER 256
+
+struct sender {
+	char name[128];
+	char *files[MAX_FILES_PER_SENDER + 1];
+	size_t n_files;
+	sd_journal *j;
+	struct idg_audit_row row;
+	bool has_row;
+	bool done;
+};
+
+/* NAME of remote-NAME.journal, remote-NAME@....journal or ...journal~. */
+static bool sender_of(const char *file, char *name, size_t size)
+{
+	const char *start, *end;
+
+	if (strncmp(file, "remote-", 7) != 0 || !strstr(file, ".journal"))
+		return false;
+	start = file + 7;
+	end = strchr(start, '@');
+	if (!end)
+		end = strstr(start, ".journal");
+	if (end == start || (size_t)(end - start) >= size)
+		return false;
+	(void)snprintf(name, size, "%.*s", (int)(end - start), start);
+	return true;
+}
+
+static struct sender *find_or_add(struct sender *senders, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (streq(senders[i].name, name))
+			return &senders[i];
+	if (*n == MAX_SENDERS)
+		return NULL;
+	(void)snprintf(senders[*n].name, sizeof(senders[*n].name), "%s", name);
+	return &senders[(*n)++];
+}
+
+static void scan(const char *dir, int depth, struct sender *senders, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char path[4096], name[128];
+		struct sender *s;
+
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR && depth > 0) {
+			scan(path, depth - 1, senders, n);
+			continue;
+		}
+		if (!sender_of(de->d_name, name, sizeof(name)) || !(s = find_or_add(senders, n, name)) ||
+		    s->n_files == MAX_FILES_PER_SENDER)
+			continue;
+		s->files[s->n_files] = strdup(path);
+		if (s->files[s->n_files])
+			s->n_files++;
+	}
+	if (d)
+		(void)closedir(d);
+}
+
+/* The sender's next row in the window and wanted, or done. */
+static void advance(const struct audit_options *o, struct sender *s, bool *ret_error)
+{
+	int r = 0;
+
+	idg_audit_row_clear(&s->row);
+	s->has_row = false;
+	while (!s->done && (r = sd_journal_next(s->j)) > 0) {
+		if (audit_read_row(s->j, &s->row) < 0) {
+			*ret_error = true;
+			break;
+		}
+		/* The collector's name for the sender; what it wrote beside it. */
+		if (s->row.values[IDG_AF_HOST])
+			(void)idg_audit_row_set(&s->row, IDG_AF_CLAIMED_HOST, s->row.values[IDG_AF_HOST],
+						strlen(s->row.values[IDG_AF_HOST]));
+		(void)idg_audit_row_set(&s->row, IDG_AF_HOST, s->name, strlen(s->name));
+		if (audit_in_window(o, &s->row) && audit_row_wanted(o, &s->row)) {
+			s->has_row = true;
+			return;
+		}
+		idg_audit_row_clear(&s->row);
+	}
+	if (r < 0)
+		*ret_error = true;
+	s->done = true;
+}
+
+long audit_emit_by_sender(const struct audit_options *o, struct audit_summary *summary, bool *ret_error,
+			  bool *ret_used)
+{
+	struct sender *senders = calloc(MAX_SENDERS, sizeof(*senders));
+	size_t n = 0;
+	long emitted = 0;
+
+	*ret_used = false;
+	if (!senders)
+		return 0;
+	scan(o->directory, 1, senders, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (audit_open_files(o, (const char **)senders[i].files, &senders[i].j) != 0) {
+			senders[i].done = true;
+			*ret_error = true;
+			continue;
+		}
+		if (o->has_since)
+			(void)sd_journal_seek_realtime_usec(senders[i].j, o->since);
+		else
+			(void)sd_journal_seek_head(senders[i].j);
+		advance(o, &senders[i], ret_error);
+	}
+	*ret_used = n > 0;
+	for (;;) {
+		struct sender *next = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			if (senders[i].has_row && (!next || senders[i].row.time_usec < next->row.time_usec))
+				next = &senders[i];
+		if (!next)
+			break;
+		audit_emit_row(o, summary, &next->row);
+		emitted++;
+		advance(o, next, ret_error);
+	}
+	for (size_t i = 0; i < n; i++) {
+		idg_audit_row_clear(&senders[i].row);
+		if (senders[i].j)
+			sd_journal_close(senders[i].j);
+		for (size_t f = 0; f < senders[i].n_files; f++)
+			free(senders[i].files[f]);
+	}
+	free(senders);
+	(void)fflush(stdout);
+	return emitted;
+}
