@@ -74,7 +74,7 @@ SKEL := $(BUILD)/gate.skel.h
 LINGUAS := $(shell sed -e 's/\#.*//' po/LINGUAS 2>/dev/null)
 MO_FILES := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/idguard.mo)
 # The sources whose texts are translated (those that call dgettext).
-I18N_SRCS := agent/lib/notice_text.c agent/ctl/ctl_why.c agent/ctl/audit_report.c
+I18N_SRCS := agent/lib/notice_text.c agent/ctl/ctl_why.c agent/ctl/audit_report.c agent/ctl/audit_summary.c
 
 all: $(BUILD)/idguardd $(BUILD)/idguardctl $(BUILD)/idguard-backend $(BUILD)/idguard-notify $(BUILD)/idguard-relay \
 	$(MO_FILES)

@@ -142,6 +142,8 @@ void audit_print_ecs_row(const struct idg_audit_row *row)
 	add_field(obj, "event.reason", row, IDG_AF_REASON);
 	add_field(obj, "message", row, IDG_AF_MESSAGE);
 	add_field(obj, "host.name", row, IDG_AF_HOST);
+	add_field(obj, "idguard.claimed_host", row, IDG_AF_CLAIMED_HOST);
+	add_field(obj, "idguard.sender_address", row, IDG_AF_SENDER_ADDRESS);
 	add_field(obj, "user.name", row, IDG_AF_USER);
 	if (row->values[IDG_AF_UID])
 		add(obj, "user.id", json_object_new_string(row->values[IDG_AF_UID]));

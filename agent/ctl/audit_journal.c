@@ -94,14 +94,90 @@ bool audit_in_window(const struct audit_options *o, const struct idg_audit_row *
 	return !(o->has_since && row->time_usec < o->since) && !(o->has_until && row->time_usec > o->until);
 }
 
+bool audit_past_window(const struct audit_options *o, const struct idg_audit_row *row)
+{
+	/* journalctl --until stops at the first record after it. After a
+	 * clock step back a record of the window can come after a later
+	 * one, so reading goes on for a day past it. */
+	return o->has_until && row->time_usec > o->until + AUDIT_CLOCK_STEP_USEC;
+}
+
+bool audit_host_wanted(const struct audit_options *o, const char *host)
+{
+	for (size_t i = 0; i < o->n_host_globs; i++)
+		if (host && fnmatch(o->host_globs[i], host, 0) == 0)
+			return true;
+	return o->n_host_globs == 0;
+}
+
 bool audit_row_wanted(const struct audit_options *o, const struct idg_audit_row *row)
 {
-	bool host = o->n_host_globs == 0;
-
-	for (size_t i = 0; !host && i < o->n_host_globs; i++)
-		host = row->values[IDG_AF_HOST] && fnmatch(o->host_globs[i], row->values[IDG_AF_HOST], 0) == 0;
-	return host && prefix_of(o->token_prefixes, o->n_token_prefixes, row->values[IDG_AF_TOKEN_ID]) &&
+	return audit_host_wanted(o, row->values[IDG_AF_HOST]) &&
+	       prefix_of(o->token_prefixes, o->n_token_prefixes, row->values[IDG_AF_TOKEN_ID]) &&
 	       prefix_of(o->request_prefixes, o->n_request_prefixes, row->values[IDG_AF_REQUEST_ID]);
+}
+
+/* The values of FIELD in these files that start with one of the prefixes,
+ * added as matches ("or" among them). Returns how many; -1 when there are
+ * too many to list (the rows are then filtered as read). */
+static long match_prefixed(sd_journal *j, const char *field, char *const *prefixes, size_t n_prefixes)
+{
+	char **found = NULL;
+	size_t n_found = 0, field_len = strlen(field);
+	const void *data;
+	size_t len;
+	long r = 0;
+
+	if (sd_journal_query_unique(j, field) < 0)
+		return -1;
+	SD_JOURNAL_FOREACH_UNIQUE(j, data, len) {
+		const char *value = (const char *)data + field_len + 1;
+		size_t value_len = len - field_len - 1;
+
+		for (size_t i = 0; i < n_prefixes; i++) {
+			size_t plen = strlen(prefixes[i]);
+
+			if (value_len < plen || strncmp(value, prefixes[i], plen) != 0)
+				continue;
+			if (n_found == AUDIT_MAX_ID_MATCHES) {
+				r = -1;
+				goto out;
+			}
+			found = reallocarray(found, n_found + 1, sizeof(*found));
+			if (!found || !(found[n_found] = strndup(data, len))) {
+				r = -1;
+				goto out;
+			}
+			n_found++;
+			break;
+		}
+	}
+	for (size_t i = 0; i < n_found && r >= 0; i++)
+		if (sd_journal_add_match(j, found[i], 0) < 0)
+			r = -1; /* the row filter still holds */
+	if (r >= 0)
+		r = (long)n_found;
+out:
+	for (size_t i = 0; i < n_found; i++)
+		free(found[i]);
+	free(found);
+	return r;
+}
+
+int audit_narrow_to_ids(const struct audit_options *o, sd_journal *j)
+{
+	/* The journal matches whole values only; the ids people type are the
+	 * first digits. Finding the whole ids first lets the journal's index
+	 * do the search, as journalctl IDGUARD_TOKEN_ID=... does. Not with
+	 * --follow: ids written later would not be among them. */
+	if (o->follow)
+		return 1;
+	if (o->n_token_prefixes && match_prefixed(j, "IDGUARD_TOKEN_ID", o->token_prefixes, o->n_token_prefixes) == 0)
+		return 0;
+	if (o->n_request_prefixes &&
+	    match_prefixed(j, "IDGUARD_REQUEST_ID", o->request_prefixes, o->n_request_prefixes) == 0)
+		return 0;
+	return 1;
 }
 
 void audit_emit_row(const struct audit_options *o, struct audit_summary *s, const struct idg_audit_row *row)
@@ -137,6 +213,10 @@ long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct aud
 
 		if (audit_read_row(j, &row) < 0) {
 			*ret_error = true;
+			idg_audit_row_clear(&row);
+			break;
+		}
+		if (audit_past_window(o, &row)) {
 			idg_audit_row_clear(&row);
 			break;
 		}

@@ -195,7 +195,26 @@ int audit_report_html(struct audit_summary *s, const struct audit_options *o, FI
 	(void)fprintf(out, "<dt>%s</dt><dd id=\"filters\">", _("Filters"));
 	escape(out, o->command_line[0] ? o->command_line : _("(none)"));
 	(void)fprintf(out, "</dd><dt>%s</dt><dd>", _("Workstation names"));
-	escape(out, _("as each workstation wrote it (_HOSTNAME); see docs/collection.md for the sender's address"));
+	escape(out, audit_host_source_text(str(obj, "host_source"), str(obj, "names_file")));
+	{
+		struct json_object *differs = json_object_object_get(obj, "claimed_host_differs");
+
+		for (size_t i = 0; i < json_object_array_length(differs); i++) {
+			struct json_object *d = json_object_array_get_idx(differs, i);
+			long long records = get(d, "records");
+			char text[600];
+
+			/* TRANSLATORS: a workstation (named by the site's list)
+			 * whose records carry another host name. */
+			(void)snprintf(text, sizeof(text),
+				       dngettext(IDG_TEXTDOMAIN, "%s wrote the host name %s in %lld record",
+						 "%s wrote the host name %s in %lld records", (unsigned long)records),
+				       str(d, "host"), str(d, "claimed_host"), records);
+			(void)fputs("<br><span class=\"warn claimed-differs\">", out);
+			escape(out, text);
+			(void)fputs("</span>", out);
+		}
+	}
 	(void)fprintf(out, "</dd><dt>%s</dt><dd>", _("Made"));
 	escape(out, made);
 	(void)fputs("</dd></dl>\n", out);

@@ -22,7 +22,8 @@
 #define MAX_FILES_PER_SENDER 256
 
 struct sender {
-	char name[128];
+	char name[128];       /* as the collector filed it: the address on Debian 12 */
+	const char *site_name; /* the names file's name for it, or NULL */
 	char *files[MAX_FILES_PER_SENDER + 1];
 	size_t n_files;
 	sd_journal *j;
@@ -86,6 +87,11 @@ static void scan(const char *dir, int depth, struct sender *senders, size_t *n)
 		(void)closedir(d);
 }
 
+static const char *sender_host(const struct sender *s)
+{
+	return s->site_name ? s->site_name : s->name;
+}
+
 /* The sender's next row in the window and wanted, or done. */
 static void advance(const struct audit_options *o, struct sender *s, bool *ret_error)
 {
@@ -98,11 +104,16 @@ static void advance(const struct audit_options *o, struct sender *s, bool *ret_e
 			*ret_error = true;
 			break;
 		}
+		if (audit_past_window(o, &s->row))
+			break;
 		/* The collector's name for the sender; what it wrote beside it. */
 		if (s->row.values[IDG_AF_HOST])
 			(void)idg_audit_row_set(&s->row, IDG_AF_CLAIMED_HOST, s->row.values[IDG_AF_HOST],
 						strlen(s->row.values[IDG_AF_HOST]));
-		(void)idg_audit_row_set(&s->row, IDG_AF_HOST, s->name, strlen(s->name));
+		(void)idg_audit_row_set(&s->row, IDG_AF_HOST, sender_host(s), strlen(sender_host(s)));
+		s->row.host_named = s->site_name != NULL;
+		if (s->site_name)
+			(void)idg_audit_row_set(&s->row, IDG_AF_SENDER_ADDRESS, s->name, strlen(s->name));
 		if (audit_in_window(o, &s->row) && audit_row_wanted(o, &s->row)) {
 			s->has_row = true;
 			return;
@@ -114,8 +125,7 @@ static void advance(const struct audit_options *o, struct sender *s, bool *ret_e
 	s->done = true;
 }
 
-long audit_emit_by_sender(const struct audit_options *o, struct audit_summary *summary, bool *ret_error,
-			  bool *ret_used)
+long audit_emit_by_sender(struct audit_options *o, struct audit_summary *summary, bool *ret_error, bool *ret_used)
 {
 	struct sender *senders = calloc(MAX_SENDERS, sizeof(*senders));
 	size_t n = 0;
@@ -126,17 +136,36 @@ long audit_emit_by_sender(const struct audit_options *o, struct audit_summary *s
 		return 0;
 	scan(o->directory, 1, senders, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (audit_open_files(o, (const char **)senders[i].files, &senders[i].j) != 0) {
-			senders[i].done = true;
+		struct sender *s = &senders[i];
+
+		s->site_name = audit_names_lookup(o->names, s->name);
+		if (s->site_name)
+			o->senders_named++;
+		else
+			o->senders_unnamed++;
+		/* --host names the collector's senders: one not asked for is
+		 * not opened at all. */
+		if (!audit_host_wanted(o, sender_host(s))) {
+			s->done = true;
+			continue;
+		}
+		if (audit_open_files(o, (const char **)s->files, &s->j) != 0) {
+			s->done = true;
 			*ret_error = true;
 			continue;
 		}
+		if (audit_narrow_to_ids(o, s->j) == 0) {
+			s->done = true; /* no record of this sender has the ids asked for */
+			continue;
+		}
 		if (o->has_since)
-			(void)sd_journal_seek_realtime_usec(senders[i].j, o->since);
+			(void)sd_journal_seek_realtime_usec(s->j, o->since);
 		else
-			(void)sd_journal_seek_head(senders[i].j);
-		advance(o, &senders[i], ret_error);
+			(void)sd_journal_seek_head(s->j);
+		advance(o, s, ret_error);
 	}
+	if (n > 0)
+		o->host_source = o->senders_named ? HOST_COLLECTOR_NAMED : HOST_COLLECTOR;
 	*ret_used = n > 0;
 	for (;;) {
 		struct sender *next = NULL;

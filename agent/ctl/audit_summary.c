@@ -7,13 +7,17 @@
  * apart from token grants; and every use without an approver, listed.
  * As text, one JSON object, or CSV (section, key, value).
  */
+#include <libintl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ctl.h"
 #include "ctl_audit.h"
+#include "notice_text.h"
 #include "util.h"
+
+#define _(s) dgettext(IDG_TEXTDOMAIN, s)
 
 #define TOP_N 10
 #define UNAPPROVED_LIST_MAX 200
@@ -31,7 +35,19 @@ struct audit_summary {
 	 * host, user and class, each by verdict; tokens redeemed; the most
 	 * refused users and devices. */
 	struct json_object *hosts, *users, *classes, *redeemed, *refused_users, *refused_devices;
+	/* Where the hosts' names come from, and where a named sender wrote
+	 * another _HOSTNAME: "NAME\037CLAIMED" -> records. */
+	const char *host_source, *names_file;
+	struct json_object *claimed_differs;
 };
+
+void audit_summary_set_hosts(struct audit_summary *s, enum audit_host_source source, const char *names_file)
+{
+	s->host_source = source == HOST_COLLECTOR_NAMED ? "collector-named" :
+			 source == HOST_COLLECTOR       ? "collector" :
+							  "claimed";
+	s->names_file = source == HOST_COLLECTOR_NAMED ? names_file : NULL;
+}
 
 static struct json_object *map_in(struct json_object *parent, const char *key)
 {
@@ -76,6 +92,14 @@ void audit_summary_add(struct audit_summary *s, const struct idg_audit_row *row)
 	if (row->time_usec > s->last_usec)
 		s->last_usec = row->time_usec;
 	s->records++;
+	if (row->host_named && row->values[IDG_AF_CLAIMED_HOST] &&
+	    !streq(row->values[IDG_AF_CLAIMED_HOST], audit_value(row, IDG_AF_HOST))) {
+		char key[300];
+
+		(void)snprintf(key, sizeof(key), "%s\037%s", audit_value(row, IDG_AF_HOST),
+			       row->values[IDG_AF_CLAIMED_HOST]);
+		bump(s->claimed_differs, key, 1);
+	}
 	bump(map_in(s->events, event), "records", 1);
 	bump(map_in(s->events, event), "attempts", access ? n : 1);
 	if (verdict && access) {
@@ -185,6 +209,23 @@ static struct json_object *top_counts(struct json_object *map)
 	return list;
 }
 
+/* "NAME\037CLAIMED" -> n as [{"host", "claimed_host", "records"}]. */
+static struct json_object *host_differences(struct json_object *map)
+{
+	struct json_object *list = json_object_new_array();
+
+	json_object_object_foreach(map, key, count) {
+		struct json_object *item = json_object_new_object();
+		const char *sep = strchr(key, '\037');
+
+		json_object_object_add(item, "host", json_object_new_string_len(key, sep ? (int)(sep - key) : 0));
+		json_object_object_add(item, "claimed_host", json_object_new_string(sep ? sep + 1 : key));
+		json_object_object_add(item, "records", json_object_new_int64(json_object_get_int64(count)));
+		json_object_array_add(list, item);
+	}
+	return list;
+}
+
 struct json_object *audit_summary_json(struct audit_summary *s)
 {
 	struct json_object *obj = json_object_new_object(), *refused = json_object_new_object();
@@ -197,6 +238,10 @@ struct json_object *audit_summary_json(struct audit_summary *s)
 	json_object_object_add(obj, "records", json_object_new_int64((int64_t)s->records));
 	json_object_object_add(obj, "first", json_object_new_string(first));
 	json_object_object_add(obj, "last", json_object_new_string(last));
+	json_object_object_add(obj, "host_source", json_object_new_string(s->host_source ? s->host_source : "claimed"));
+	if (s->names_file)
+		json_object_object_add(obj, "names_file", json_object_new_string(s->names_file));
+	json_object_object_add(obj, "claimed_host_differs", host_differences(s->claimed_differs));
 	json_object_object_add(obj, "events", json_object_get(s->events));
 	json_object_object_add(obj, "verdicts", json_object_get(s->verdicts));
 	json_object_object_add(obj, "hosts", json_object_get(s->hosts));
@@ -213,6 +258,23 @@ struct json_object *audit_summary_json(struct audit_summary *s)
 	json_object_object_add(obj, "uses_without_approver", json_object_get(s->unapproved));
 	json_object_object_add(obj, "uses_without_approver_total", json_object_new_int64((int64_t)s->unapproved_total));
 	return obj;
+}
+
+const char *audit_host_source_text(const char *source, const char *names_file)
+{
+	static char text[512];
+
+	if (source && streq(source, "collector-named"))
+		(void)snprintf(text, sizeof(text),
+			       _("named by %s from the address the collector received each one's records from"),
+			       names_file);
+	else if (source && streq(source, "collector"))
+		(void)snprintf(text, sizeof(text), "%s",
+			       _("the address the collector received each one's records from (remote-ADDRESS.journal)"));
+	else
+		(void)snprintf(text, sizeof(text), "%s",
+			       _("the host name each one wrote (_HOSTNAME), which the collector does not vouch for"));
+	return text;
 }
 
 static long long get(struct json_object *obj, const char *key)
@@ -235,6 +297,18 @@ static void print_text(struct audit_summary *s, struct json_object *obj)
 	(void)printf("%llu records, from %s to %s\n", (unsigned long long)s->records,
 		     json_object_get_string(json_object_object_get(obj, "first")),
 		     json_object_get_string(json_object_object_get(obj, "last")));
+	(void)printf("Workstations: %s\n", audit_host_source_text(s->host_source, s->names_file));
+	{
+		struct json_object *differs = json_object_object_get(obj, "claimed_host_differs");
+
+		for (size_t i = 0; i < json_object_array_length(differs); i++) {
+			struct json_object *d = json_object_array_get_idx(differs, i);
+
+			(void)printf("  Warning: %s wrote the host name %s in %lld records\n",
+				     json_object_get_string(json_object_object_get(d, "host")),
+				     json_object_get_string(json_object_object_get(d, "claimed_host")), get(d, "records"));
+		}
+	}
 	(void)printf("Attempts: %lld denied, %lld audited, %lld granted\n", get(s->verdicts, "denied"),
 		     get(s->verdicts, "audited"), get(s->verdicts, "granted"));
 	(void)printf("\nRecords by kind:\n  %-24s %10s %10s\n", "", "records", "attempts");
@@ -298,6 +372,17 @@ static void print_csv(struct audit_summary *s, struct json_object *obj, bool bom
 		(void)fputs("\xef\xbb\xbf", stdout);
 	(void)fputs("section,key,measure,value\r\n", stdout);
 	csv_line("total", "records", "records", (long long)s->records);
+	csv_line("hosts", s->host_source ? s->host_source : "claimed", s->names_file ? s->names_file : "", 0);
+	{
+		struct json_object *differs = json_object_object_get(obj, "claimed_host_differs");
+
+		for (size_t i = 0; i < json_object_array_length(differs); i++) {
+			struct json_object *d = json_object_array_get_idx(differs, i);
+
+			csv_line("host wrote another name", json_object_get_string(json_object_object_get(d, "host")),
+				 json_object_get_string(json_object_object_get(d, "claimed_host")), get(d, "records"));
+		}
+	}
 	json_object_object_foreach(s->verdicts, verdict, count)
 		csv_line("attempts", verdict, "attempts", (long long)json_object_get_int64(count));
 	json_object_object_foreach(s->events, event, counts) {
@@ -360,6 +445,7 @@ struct audit_summary *audit_summary_new(void)
 	s->redeemed = json_object_new_object();
 	s->refused_users = json_object_new_object();
 	s->refused_devices = json_object_new_object();
+	s->claimed_differs = json_object_new_object();
 	return s;
 }
 
@@ -379,5 +465,6 @@ void audit_summary_free(struct audit_summary *s)
 	json_object_put(s->redeemed);
 	json_object_put(s->refused_users);
 	json_object_put(s->refused_devices);
+	json_object_put(s->claimed_differs);
 	free(s);
 }

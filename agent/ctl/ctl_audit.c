@@ -29,11 +29,15 @@ static const char audit_help[] =
 	"Where from (default: this machine's journal):\n"
 	"  -D, --directory DIR   a journal directory, e.g. a collector's /var/log/journal/remote\n"
 	"      --file FILE       a journal file (repeatable)\n"
+	"      --names FILE      the site's names for a collector's senders, lines of\n"
+	"                        ADDRESS NAME (default: " AUDIT_NAMES_FILE ", if it exists)\n"
 	"Which records (repeat an option for \"or\"; different options combine with \"and\"):\n"
 	"  -S, --since TIME      from TIME, in the forms journalctl takes: 2026-11-22,\n"
 	"  -U, --until TIME        '2026-11-22 09:30[:15]', 15:00 (today), 'Sun 2026-11-22',\n"
 	"                        '... UTC', today, yesterday, -2h, '3 days ago', @EPOCH\n"
-	"      --host HOST       the workstation's host name, or a glob of them ('ws-0*')\n"
+	"      --host HOST       the workstation, or a glob of them ('ws-0*'): on a collector\n"
+	"                        the address its records came from, or its name from --names;\n"
+	"                        elsewhere the host name it wrote (_HOSTNAME)\n"
 	"      --user USER       the user the record is about\n"
 	"      --class CLASS     scanner, camera, card-reader, printer, storage, ...\n"
 	"      --verdict V       denied, audited or granted\n"
@@ -173,7 +177,8 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		{ "wide", no_argument, NULL, 'W' },            { "full", no_argument, NULL, 'W' },
 		{ "bom", no_argument, NULL, 'B' },             { "ecs", no_argument, NULL, 'E' },
 		{ "report", required_argument, NULL, 'P' },    { "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },            { 0 },
+		{ "names", required_argument, NULL, 'N' },     { "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	uint64_t now = idg_now_realtime_usec();
 	bool json = false, csv = false, summary = false, ecs = false, report = false;
@@ -184,6 +189,9 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		switch (c) {
 		case 'D':
 			o->directory = optarg;
+			break;
+		case 'N':
+			o->names_path = optarg;
 			break;
 		case 'F':
 			if (o->n_files == AUDIT_MAX_FILES) {
@@ -306,6 +314,11 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		(void)fprintf(stderr, "idguardctl audit: --bom goes with --csv\n");
 		return CTL_EXIT_USAGE;
 	}
+	if (o->names_path && !o->directory) {
+		(void)fprintf(stderr, "idguardctl audit: --names names a collector's senders: give its directory "
+				      "(-D /var/log/journal/remote)\n");
+		return CTL_EXIT_USAGE;
+	}
 	if (o->follow && o->has_until) {
 		(void)fprintf(stderr, "idguardctl audit: --follow and --until do not go together\n");
 		return CTL_EXIT_USAGE;
@@ -376,8 +389,8 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (r == 0)
 		audit_table_setup(o.wide);
-	if (r == 0)
-		r = audit_open_journal(&o, &j);
+	if (r == 0 && o.directory)
+		r = audit_names_load(o.names_path ? o.names_path : AUDIT_NAMES_FILE, o.names_path != NULL, &o.names);
 	if (r) {
 		r = r == CTL_HELP_SHOWN ? CTL_EXIT_OK : r;
 		goto out;
@@ -387,14 +400,19 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 	if (o.directory && !o.follow)
 		n = audit_emit_by_sender(&o, s, &error, &by_sender);
 	if (!by_sender) {
+		r = audit_open_journal(&o, &j);
+		if (r)
+			goto out;
 		if (o.has_since)
 			(void)sd_journal_seek_realtime_usec(j, o.since);
 		else
 			(void)sd_journal_seek_head(j);
-		n = audit_emit_entries(j, &o, s, &error);
+		if (audit_narrow_to_ids(&o, j))
+			n = audit_emit_entries(j, &o, s, &error);
 	}
 	if (n == 0 && (r = audit_explain_no_access(&o)))
 		goto out;
+	audit_summary_set_hosts(s, o.host_source, o.names_path ? o.names_path : AUDIT_NAMES_FILE);
 	audit_print_header(&o); /* also when nothing matched: the columns say what would be there */
 	if (o.output == OUT_REPORT)
 		r = write_report(s, &o);
@@ -422,6 +440,7 @@ out:
 		free(o.token_prefixes[i]);
 	for (size_t i = 0; i < o.n_request_prefixes; i++)
 		free(o.request_prefixes[i]);
+	audit_names_free(o.names);
 	audit_summary_free(s);
 	return r;
 }

@@ -18,8 +18,25 @@
 
 #define AUDIT_MAX_FILTERS 16
 #define AUDIT_MAX_FILES 64
+/* Ids by their first digits: at most this many whole ids become journal
+ * matches; more are filtered as the rows are read. */
+#define AUDIT_MAX_ID_MATCHES 256
+/* How far past --until reading goes on, for records after a clock step. */
+#define AUDIT_CLOCK_STEP_USEC (24ull * 3600 * 1000000)
 
 enum audit_output { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_ECS, OUT_SUMMARY, OUT_REPORT };
+
+struct audit_names;
+
+/* Where the rows' host came from (the report says which). */
+enum audit_host_source {
+	HOST_CLAIMED,         /* _HOSTNAME: what each workstation wrote */
+	HOST_COLLECTOR,       /* the address the collector filed it under */
+	HOST_COLLECTOR_NAMED, /* that address, named by the site's names file */
+};
+
+/* The default names file: "ADDRESS NAME" lines, as /etc/hosts. */
+#define AUDIT_NAMES_FILE "/etc/idguard/workstations"
 
 struct audit_options {
 	const char *directory;
@@ -46,6 +63,10 @@ struct audit_options {
 	bool bom;                /* --bom: CSV starts with a UTF-8 byte-order mark */
 	bool summary_csv;        /* --summary --csv */
 	const char *output_path; /* --output FILE (the report), else stdout */
+	const char *names_path;  /* --names FILE; NULL: AUDIT_NAMES_FILE where it exists */
+	struct audit_names *names; /* loaded from it, or NULL */
+	enum audit_host_source host_source; /* found while reading */
+	size_t senders_named, senders_unnamed;
 	char command_line[1024]; /* the filters given, for the report */
 };
 
@@ -73,8 +94,19 @@ void audit_summary_add(struct audit_summary *s, const struct idg_audit_row *row)
 enum audit_summary_format { AUDIT_SUMMARY_TEXT, AUDIT_SUMMARY_JSON, AUDIT_SUMMARY_CSV };
 void audit_summary_print(struct audit_summary *s, enum audit_summary_format format, bool bom);
 void audit_summary_free(struct audit_summary *s);
+/* Where the rows' hosts come from, for the summary and the report. */
+void audit_summary_set_hosts(struct audit_summary *s, enum audit_host_source source, const char *names_file);
+/* That, in a sentence (the summary's "host_source", "names_file"). */
+const char *audit_host_source_text(const char *source, const char *names_file);
 /* The summary as one JSON object (what --summary --json prints). */
 struct json_object *audit_summary_json(struct audit_summary *s);
+
+/* audit_names.c: the site's names for the collector's senders (addresses),
+ * from a file of "ADDRESS NAME" lines. Not found and not required: 0 with
+ * *ret NULL. A mistake: said with FILE:LINE, and an exit code. */
+int audit_names_load(const char *path, bool required, struct audit_names **ret);
+const char *audit_names_lookup(const struct audit_names *names, const char *address);
+void audit_names_free(struct audit_names *names);
 
 /* audit_report.c: the printable HTML report of a summary. */
 #include <stdio.h>
@@ -92,6 +124,14 @@ int audit_open_journal(const struct audit_options *o, sd_journal **ret);
 /* The same on these files only (NULL-terminated). */
 int audit_open_files(const struct audit_options *o, const char **files, sd_journal **ret);
 bool audit_in_window(const struct audit_options *o, const struct idg_audit_row *row);
+/* Whether reading can stop: the row is well after --until. */
+bool audit_past_window(const struct audit_options *o, const struct idg_audit_row *row);
+/* Whether --host asks for this host. */
+bool audit_host_wanted(const struct audit_options *o, const char *host);
+/* --token and --request given by their first digits, made journal
+ * matches of the whole ids these files hold. 0: none of the files' ids
+ * has them (nothing to read); 1: go on. */
+int audit_narrow_to_ids(const struct audit_options *o, sd_journal *j);
 void audit_emit_row(const struct audit_options *o, struct audit_summary *s, const struct idg_audit_row *row);
 /* audit_senders.c: a collector's directory where systemd-journal-remote
  * filed each sender's records in files of its own (remote-NAME.journal):
@@ -99,7 +139,7 @@ void audit_emit_row(const struct audit_options *o, struct audit_summary *s, cons
  * the NAME the collector filed it under, not the _HOSTNAME the sender
  * wrote (kept as claimed_host). *ret_used false: no such files, nothing
  * done. */
-long audit_emit_by_sender(const struct audit_options *o, struct audit_summary *s, bool *ret_error, bool *ret_used);
+long audit_emit_by_sender(struct audit_options *o, struct audit_summary *s, bool *ret_error, bool *ret_used);
 /* Whether a row passes the filters the journal could not apply. */
 bool audit_row_wanted(const struct audit_options *o, const struct idg_audit_row *row);
 long audit_emit_entries(sd_journal *j, const struct audit_options *o, struct audit_summary *s, bool *ret_error);

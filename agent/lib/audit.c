@@ -19,6 +19,7 @@ static const struct {
 } fields[IDG_AF_COUNT_OF_FIELDS] = {
 	[IDG_AF_HOST] = { "host", "_HOSTNAME" },
 	[IDG_AF_CLAIMED_HOST] = { "claimed_host", NULL },
+	[IDG_AF_SENDER_ADDRESS] = { "sender_address", NULL },
 	[IDG_AF_EVENT] = { "event", NULL },
 	[IDG_AF_VERDICT] = { "verdict", "IDGUARD_VERDICT" },
 	[IDG_AF_CLASS] = { "class", "IDGUARD_CLASS" },

@@ -19,6 +19,7 @@
 enum idg_audit_field {
 	IDG_AF_HOST,        /* the sender as the collector filed it, else _HOSTNAME */
 	IDG_AF_CLAIMED_HOST, /* _HOSTNAME, when the host is the collector's */
+	IDG_AF_SENDER_ADDRESS, /* the collector's name for the sender, when host is the site's name */
 	IDG_AF_EVENT,       /* derived from MESSAGE_ID */
 	IDG_AF_VERDICT,
 	IDG_AF_CLASS,
@@ -58,6 +59,7 @@ struct idg_audit_row {
 	uint64_t time_usec;                   /* CLOCK_REALTIME of the record */
 	char *values[IDG_AF_COUNT_OF_FIELDS]; /* NULL when absent */
 	bool redacted;                        /* a value looked like an ID number */
+	bool host_named;                      /* host is the site's name for the collector's sender */
 };
 
 /* Sets a value (copied), with ID-number-shaped text withheld. -ENOMEM. */

@@ -153,6 +153,39 @@ t_audit_central_collection_through_journal_remote() {
 	assert_eq "$(audit --directory "$T/remote" --host '127.*' --verdict denied --json | jq -s 'map(.count|tonumber)|add')" \
 		1000 "--host glob on the collector"
 	assert_eq "$(audit --directory "$T/remote" --host no-such-host --json | jq -s length)" 0 "another host"
+	assert_eq "$(jq -r .host_source <<<"$summary")" collector "the summary says where the hosts come from"
+
+	# The site's list of which address is which workstation (/etc/hosts form).
+	printf '# ADDRESS      NAME\n127.0.0.1   ws-017   # the counter by the door\n10.0.0.9 ws-099\n' >"$T/names"
+	summary=$(audit --directory "$T/remote" --names "$T/names" --summary --json)
+	assert_eq "$(jq -r '.hosts|keys[]' <<<"$summary")" ws-017 "the sender by the site's name for its address"
+	assert_eq "$(jq -r .host_source <<<"$summary")" collector-named "named by the list"
+	assert_eq "$(jq -c '.claimed_host_differs[]|[.host,.claimed_host]' <<<"$summary" | sort -u)" "[\"ws-017\",\"$(uname -n)\"]" \
+		"a sender that wrote another host name is pointed out"
+	assert_eq "$(jq '[.claimed_host_differs[].records]|add' <<<"$summary")" "$(jq .records <<<"$summary")" \
+		"in each of its records"
+	assert_match "$(audit --directory "$T/remote" --names "$T/names" --summary)" \
+		"Workstations: named by $T/names from the address the collector received" "the text summary says so"
+	assert_eq "$(audit --directory "$T/remote" --names "$T/names" --host 'ws-0*' --verdict denied --json |
+		jq -s 'map(.count)|add'),$(audit --directory "$T/remote" --names "$T/names" --verdict denied --json | jq -r .sender_address | sort -u)" \
+		1000,127.0.0.1 "--host by the name, the address beside it"
+	assert_eq "$(audit --directory "$T/remote" --names "$T/names" --host 127.0.0.1 --json | jq -s length)" 0 \
+		"a named sender is asked for by its name"
+
+	# A mistake in the list: FILE:LINE, and nothing printed by a half-read list.
+	printf '127.0.0.1 ws-017\n\n127.0.0.1 ws-018\n' >"$T/names-twice"
+	printf '127.0.0.1\n' >"$T/names-short"
+	local out rc
+	out=$(audit --directory "$T/remote" --names "$T/names-twice" --json 2>&1) && rc=0 || rc=$?
+	assert_eq "$rc:$out" "1:idguardctl audit: $T/names-twice:3: 127.0.0.1 is already named ws-017 (line 1)" \
+		"an address named twice"
+	out=$(audit --directory "$T/remote" --names "$T/names-short" --json 2>&1) && rc=0 || rc=$?
+	assert_match "$rc:$out" "^1:idguardctl audit: $T/names-short:1: expected \"ADDRESS NAME\"" "a line without a name"
+	out=$(audit --directory "$T/remote" --names "$T/no-such-names" --json 2>&1) && rc=0 || rc=$?
+	assert_match "$rc:$out" "^1:idguardctl audit: cannot read the names file $T/no-such-names: No such file" \
+		"a names file asked for must exist"
+	out=$(audit --names "$T/names" --json 2>&1) && rc=0 || rc=$?
+	assert_match "$rc:$out" "^2:idguardctl audit: --names names a collector's senders" "--names without a collector"
 }
 
 t_audit_follow_prints_new_records() {
