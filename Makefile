@@ -254,6 +254,15 @@ bench-run: all $(BUILD)/idguard-bench
 	$(Q)BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_ARGS)
 .PHONY: bench bench-run
 
+# idguardctl audit on a year of a 200-workstation network's central journal,
+# beside journalctl with the same matches (bench/audit/run.sh --help). The
+# journal is made once (a few GB in /var/tmp/idguard-bench-audit).
+bench-audit: deps
+	$(Q)$(MAKE) --no-print-directory bench-audit-run
+bench-audit-run: all
+	$(Q)BUILD=$(abspath $(BUILD)) bench/audit/run.sh $(BENCH_AUDIT_ARGS)
+.PHONY: bench-audit bench-audit-run
+
 # ---- running -------------------------------------------------------------------
 # The agent in the foreground with the shipped default policy (plus local
 # overrides in /etc/idguard/policy.d when present).
@@ -371,6 +380,7 @@ help:
 	@echo "make run        run the agent in the foreground with the shipped policy"
 	@echo "make check      run every test (root tests need root)"
 	@echo "make bench      measure the cost per open against no agent and auditd (root)"
+	@echo "make bench-audit  time idguardctl audit beside journalctl on a year of 200 workstations"
 	@echo "make install    install into DESTDIR (PREFIX=$(PREFIX))"
 	@echo "make po         refresh po/idguard.pot and merge it into po/*.po"
 	@echo "make V=1        show the commands"

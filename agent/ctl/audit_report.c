@@ -61,6 +61,19 @@ static const char *str(struct json_object *obj, const char *key)
 	return obj && json_object_object_get_ex(obj, key, &v) ? json_object_get_string(v) : "";
 }
 
+/* The decision as the report's language says it. */
+static const char *verdict_label(const char *verdict)
+{
+	/* TRANSLATORS: the decisions on an attempt, in the report's table. */
+	if (streq(verdict, "denied"))
+		return _("denied");
+	if (streq(verdict, "audited"))
+		return _("audited");
+	if (streq(verdict, "granted"))
+		return _("granted");
+	return verdict;
+}
+
 /* A horizontal bar chart of [{"name", "attempts"}] (or a measure of
  * {key: {measure: n}}), as inline SVG: no script, no external file. */
 static void bar_chart(FILE *out, const char *id, const char *title, struct json_object *list, const char *measure)
@@ -170,7 +183,7 @@ int audit_report_html(struct audit_summary *s, const struct audit_options *o, FI
 	json_object_object_foreach(json_object_object_get(obj, "verdicts"), verdict, count) {
 		struct json_object *item = json_object_new_object();
 
-		json_object_object_add(item, "name", json_object_new_string(verdict));
+		json_object_object_add(item, "name", json_object_new_string(verdict_label(verdict)));
 		json_object_object_add(item, "attempts", json_object_get(count));
 		json_object_array_add(verdicts, item);
 	}
@@ -249,7 +262,8 @@ int audit_report_html(struct audit_summary *s, const struct audit_options *o, FI
 		(void)fprintf(out, dngettext(IDG_TEXTDOMAIN, "%lld attempt granted under administrator grants",
 					     "%lld attempts granted under administrator grants", (unsigned long)attempts),
 			      attempts);
-		(void)fputs("; ", out);
+		/* TRANSLATORS: between two sentences of one line ("；" in Chinese). */
+		(void)fputs(_("; "), out);
 		(void)fprintf(out, dngettext(IDG_TEXTDOMAIN, "%lld administrator grant added.",
 					     "%lld administrator grants added.", (unsigned long)added),
 			      added);

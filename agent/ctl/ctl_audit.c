@@ -99,9 +99,14 @@ static int add_to(const char **list, size_t *n, const char *value, const char *o
 	return 0;
 }
 
+/* Whole ids: a request's 8 random bytes, a token's 16 (token.h). */
+#define REQUEST_ID_HEX 16
+#define TOKEN_ID_HEX 32
+
 /* A token or request id, whole or by its first digits as messages and
  * people give them ("B4A4-EAE7", "3f9a1c7e"): at least 8 hex digits. */
-static int add_id_prefix(char **list, size_t *n, const char *text, const char *option)
+static int add_id_prefix(struct audit_options *o, char **list, size_t *n, const char *text, const char *option,
+			 const char *field, size_t whole_len)
 {
 	char hex[65];
 	size_t len = 0;
@@ -121,6 +126,10 @@ static int add_id_prefix(char **list, size_t *n, const char *text, const char *o
 		return CTL_EXIT_USAGE;
 	}
 	hex[len] = '\0';
+	/* A whole id is a journal match, found through the index as
+	 * journalctl finds it; only a part of one needs the search. */
+	if (len == whole_len)
+		return add_filter(o, field, hex);
 	if (*n == AUDIT_MAX_FILTERS) {
 		(void)fprintf(stderr, "idguardctl audit: at most %d %s options\n", AUDIT_MAX_FILTERS, option);
 		return CTL_EXIT_USAGE;
@@ -243,7 +252,8 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 			r = add_filter(o, "IDGUARD_REF", optarg);
 			break;
 		case 'R':
-			r = add_id_prefix(o->request_prefixes, &o->n_request_prefixes, optarg, "--request");
+			r = add_id_prefix(o, o->request_prefixes, &o->n_request_prefixes, optarg, "--request",
+					  "IDGUARD_REQUEST_ID", REQUEST_ID_HEX);
 			break;
 		case 'v':
 			if (!streq(optarg, "denied") && !streq(optarg, "audited") && !streq(optarg, "granted")) {
@@ -256,7 +266,8 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 			r = add_filter(o, "IDGUARD_PURPOSE", optarg);
 			break;
 		case 't':
-			r = add_id_prefix(o->token_prefixes, &o->n_token_prefixes, optarg, "--token");
+			r = add_id_prefix(o, o->token_prefixes, &o->n_token_prefixes, optarg, "--token", "IDGUARD_TOKEN_ID",
+					  TOKEN_ID_HEX);
 			break;
 		case 'j':
 			json = true;

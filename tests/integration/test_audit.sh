@@ -192,7 +192,9 @@ t_audit_follow_prints_new_records() {
 	local follow_pid
 	start_daemon
 	audit_window_start
-	audit --directory "$JOURNAL_DIR" --follow --json >"$T/follow.out" 2>&1 &
+	# Not through audit(): $! would be the function's subshell, and
+	# killing it would leave idguardctl following for ever.
+	"$IDGUARDCTL" audit --since "$AUDIT_SINCE" --directory "$JOURNAL_DIR" --follow --json >"$T/follow.out" 2>&1 &
 	follow_pid=$!
 	trap 'kill $FOLLOW_PID 2>/dev/null || true; cleanup_env' EXIT
 	FOLLOW_PID=$follow_pid
