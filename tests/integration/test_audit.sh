@@ -333,6 +333,8 @@ t_audit_report_prints_in_a_browser_in_english_and_chinese() {
 	assert_match "$dom" "<h1>idguard audit report</h1>" "the title"
 	assert_match "$dom" '<dd id="records">[0-9]+</dd>' "the record count"
 	assert_match "$dom" 'id="filters">--since @[0-9]+ --directory ' "the filters used"
+	assert_match "$dom" "the host name each one wrote \(_HOSTNAME\), which the collector does not vouch for" \
+		"where the workstations' names come from"
 	assert_eq "$(grep -o '<svg' <<<"$dom" | wc -l | tr -d ' ')" 6 "the charts drawn"
 	assert_match "$dom" 'id="refusals-per-workstation"><figcaption>[^<]*</figcaption><svg[^>]*><text[^>]*>[^<]+</text><rect[^>]*></rect><text[^>]*>42</text>' \
 		"refusals per workstation"
@@ -351,7 +353,9 @@ t_audit_report_prints_in_a_browser_in_english_and_chinese() {
 	dom=$(render "$T/report-zh.html" "$T/report-zh.png" | tr -d "\n")
 	assert_match "$dom" '<html lang="zh-CN">' "the language"
 	assert_match "$dom" "<h1>idguard 审计报告</h1>" "the title in Chinese"
-	assert_match "$dom" "管理员授权下获准 3 次尝试" "uses without an approver, in Chinese"
+	assert_match "$dom" "管理员授权下获准 3 次尝试；管理员共添加 1 项授权。" "uses without an approver, in Chinese"
+	assert_match "$dom" ">拒绝<.*>准许<" "the decisions, in Chinese"
+	assert_match "$dom" "各工作站自报的主机名（_HOSTNAME），收集服务器无法核实" "where the names come from, in Chinese"
 	# The sample in docs/ is made by docs/tools/audit-report-screenshots.sh.
 	if [ -n "${IDGUARD_SCREENSHOT_DIR:-}" ]; then
 		cp "$T/report-en.png" "$IDGUARD_SCREENSHOT_DIR/audit-report-en.png"
