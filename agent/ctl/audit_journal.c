@@ -32,8 +32,13 @@ int audit_open_files(const struct audit_options *o, const char **files, sd_journ
 	if (r == -EACCES || r == -EPERM)
 		return audit_print_no_access(o);
 	if (r < 0) {
-		(void)fprintf(stderr, "idguardctl audit: cannot open %s: %s\n",
-			      o->directory ? o->directory : o->n_files ? "the journal files" : "the journal", strerror(-r));
+		if (files) /* one sender of a collector's directory */
+			(void)fprintf(stderr, "idguardctl audit: cannot open %s%s: %s; its records are left out\n", files[0],
+				      files[1] ? " (and the sender's other files)" : "", strerror(-r));
+		else
+			(void)fprintf(stderr, "idguardctl audit: cannot open %s: %s\n",
+				      o->directory ? o->directory : o->n_files ? "the journal files" : "the journal",
+				      strerror(-r));
 		return CTL_EXIT_FAILED;
 	}
 	/* Same field: "or"; different fields: "and". --event narrows the

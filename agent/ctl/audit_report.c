@@ -228,6 +228,21 @@ int audit_report_html(struct audit_summary *s, const struct audit_options *o, FI
 			(void)fputs("</span>", out);
 		}
 	}
+	{
+		struct json_object *unreadable = json_object_object_get(obj, "unreadable_files");
+
+		for (size_t i = 0; i < json_object_array_length(unreadable); i++) {
+			char text[600];
+
+			/* TRANSLATORS: a collector's journal file that could not
+			 * be read: the report does not count its records. */
+			(void)snprintf(text, sizeof(text), _("%s could not be read; its records are not counted"),
+				       json_object_get_string(json_object_array_get_idx(unreadable, i)));
+			(void)fputs("<br><span class=\"warn unreadable\">", out);
+			escape(out, text);
+			(void)fputs("</span>", out);
+		}
+	}
 	(void)fprintf(out, "</dd><dt>%s</dt><dd>", _("Made"));
 	escape(out, made);
 	(void)fputs("</dd></dl>\n", out);

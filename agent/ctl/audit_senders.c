@@ -150,6 +150,9 @@ long audit_emit_by_sender(struct audit_options *o, struct audit_summary *summary
 			continue;
 		}
 		if (audit_open_files(o, (const char **)s->files, &s->j) != 0) {
+			/* Said on stderr, and in the summary and the report, which
+			 * may be read without it. */
+			audit_summary_left_out(summary, s->files[0]);
 			s->done = true;
 			*ret_error = true;
 			continue;

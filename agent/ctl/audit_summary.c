@@ -39,7 +39,14 @@ struct audit_summary {
 	 * another _HOSTNAME: "NAME\037CLAIMED" -> records. */
 	const char *host_source, *names_file;
 	struct json_object *claimed_differs;
+	struct json_object *left_out; /* [file] that could not be read */
 };
+
+void audit_summary_left_out(struct audit_summary *s, const char *file)
+{
+	if (s)
+		json_object_array_add(s->left_out, json_object_new_string(file));
+}
 
 void audit_summary_set_hosts(struct audit_summary *s, enum audit_host_source source, const char *names_file)
 {
@@ -242,6 +249,7 @@ struct json_object *audit_summary_json(struct audit_summary *s)
 	if (s->names_file)
 		json_object_object_add(obj, "names_file", json_object_new_string(s->names_file));
 	json_object_object_add(obj, "claimed_host_differs", host_differences(s->claimed_differs));
+	json_object_object_add(obj, "unreadable_files", json_object_get(s->left_out));
 	json_object_object_add(obj, "events", json_object_get(s->events));
 	json_object_object_add(obj, "verdicts", json_object_get(s->verdicts));
 	json_object_object_add(obj, "hosts", json_object_get(s->hosts));
@@ -309,6 +317,9 @@ static void print_text(struct audit_summary *s, struct json_object *obj)
 				     json_object_get_string(json_object_object_get(d, "claimed_host")), get(d, "records"));
 		}
 	}
+	for (size_t i = 0; i < json_object_array_length(s->left_out); i++)
+		(void)printf("  Warning: %s could not be read; its records are not counted\n",
+			     json_object_get_string(json_object_array_get_idx(s->left_out, i)));
 	(void)printf("Attempts: %lld denied, %lld audited, %lld granted\n", get(s->verdicts, "denied"),
 		     get(s->verdicts, "audited"), get(s->verdicts, "granted"));
 	(void)printf("\nRecords by kind:\n  %-24s %10s %10s\n", "", "records", "attempts");
@@ -372,6 +383,8 @@ static void print_csv(struct audit_summary *s, struct json_object *obj, bool bom
 		(void)fputs("\xef\xbb\xbf", stdout);
 	(void)fputs("section,key,measure,value\r\n", stdout);
 	csv_line("total", "records", "records", (long long)s->records);
+	for (size_t i = 0; i < json_object_array_length(s->left_out); i++)
+		csv_line("unreadable file", json_object_get_string(json_object_array_get_idx(s->left_out, i)), "", 0);
 	csv_line("hosts", s->host_source ? s->host_source : "claimed", s->names_file ? s->names_file : "", 0);
 	{
 		struct json_object *differs = json_object_object_get(obj, "claimed_host_differs");
@@ -446,6 +459,7 @@ struct audit_summary *audit_summary_new(void)
 	s->refused_users = json_object_new_object();
 	s->refused_devices = json_object_new_object();
 	s->claimed_differs = json_object_new_object();
+	s->left_out = json_object_new_array();
 	return s;
 }
 
@@ -466,5 +480,6 @@ void audit_summary_free(struct audit_summary *s)
 	json_object_put(s->refused_users);
 	json_object_put(s->refused_devices);
 	json_object_put(s->claimed_differs);
+	json_object_put(s->left_out);
 	free(s);
 }

@@ -96,6 +96,8 @@ void audit_summary_print(struct audit_summary *s, enum audit_summary_format form
 void audit_summary_free(struct audit_summary *s);
 /* Where the rows' hosts come from, for the summary and the report. */
 void audit_summary_set_hosts(struct audit_summary *s, enum audit_host_source source, const char *names_file);
+/* A journal file that could not be read, its records left out. */
+void audit_summary_left_out(struct audit_summary *s, const char *file);
 /* That, in a sentence (the summary's "host_source", "names_file"). */
 const char *audit_host_source_text(const char *source, const char *names_file);
 /* The summary as one JSON object (what --summary --json prints). */

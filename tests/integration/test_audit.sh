@@ -186,6 +186,17 @@ t_audit_central_collection_through_journal_remote() {
 		"a names file asked for must exist"
 	out=$(audit --names "$T/names" --json 2>&1) && rc=0 || rc=$?
 	assert_match "$rc:$out" "^2:idguardctl audit: --names names a collector's senders" "--names without a collector"
+
+	# A sender's file that cannot be read: the others are counted, and the
+	# summary (which may be read without stderr) and the exit status say so.
+	cp -r "$T/remote" "$T/remote-damaged"
+	head -c 65536 /dev/urandom >"$T/remote-damaged/remote-10.9.9.9.journal"
+	summary=$(audit --directory "$T/remote-damaged" --summary --json 2>"$T/damaged.err") && rc=0 || rc=$?
+	assert_eq "$rc,$(jq -c .verdicts <<<"$summary"),$(jq -r '.unreadable_files[]' <<<"$summary")" \
+		"1,{\"denied\":1000,\"audited\":10,\"granted\":5},$T/remote-damaged/remote-10.9.9.9.journal" \
+		"a damaged sender's file is named in the summary and the exit status is 1"
+	assert_match "$(cat "$T/damaged.err")" "cannot open $T/remote-damaged/remote-10.9.9.9.journal: .*; its records are left out" \
+		"and on stderr"
 }
 
 t_audit_follow_prints_new_records() {
