@@ -60,14 +60,45 @@ static struct sender *find_or_add(struct sender *senders, size_t *n, const char 
 	return &senders[(*n)++];
 }
 
+/* Files the collector named after a sender go to that sender. */
+static void add_file(const char *path, const char *base, struct sender *senders, size_t *n)
+{
+	char name[128];
+	struct sender *s;
+
+	if (!sender_of(base, name, sizeof(name)) || !(s = find_or_add(senders, n, name)) ||
+	    s->n_files == MAX_FILES_PER_SENDER)
+		return;
+	s->files[s->n_files] = strdup(path);
+	if (s->files[s->n_files])
+		s->n_files++;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* --file: read by sender only when every file is a collector's. */
+static bool every_file_a_senders(const struct audit_options *o)
+{
+	char name[128];
+
+	for (size_t i = 0; i < o->n_files; i++)
+		if (!sender_of(base_name(o->files[i]), name, sizeof(name)))
+			return false;
+	return o->n_files > 0;
+}
+
 static void scan(const char *dir, int depth, struct sender *senders, size_t *n)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
-		char path[4096], name[128];
-		struct sender *s;
+		char path[4096];
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -76,12 +107,7 @@ static void scan(const char *dir, int depth, struct sender *senders, size_t *n)
 			scan(path, depth - 1, senders, n);
 			continue;
 		}
-		if (!sender_of(de->d_name, name, sizeof(name)) || !(s = find_or_add(senders, n, name)) ||
-		    s->n_files == MAX_FILES_PER_SENDER)
-			continue;
-		s->files[s->n_files] = strdup(path);
-		if (s->files[s->n_files])
-			s->n_files++;
+		add_file(path, de->d_name, senders, n);
 	}
 	if (d)
 		(void)closedir(d);
@@ -134,7 +160,11 @@ long audit_emit_by_sender(struct audit_options *o, struct audit_summary *summary
 	*ret_used = false;
 	if (!senders)
 		return 0;
-	scan(o->directory, 1, senders, &n);
+	if (o->directory)
+		scan(o->directory, 1, senders, &n);
+	else if (every_file_a_senders(o))
+		for (size_t i = 0; i < o->n_files; i++)
+			add_file(o->files[i], base_name(o->files[i]), senders, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct sender *s = &senders[i];
 

@@ -325,9 +325,9 @@ static int parse_options(int argc, char **argv, struct audit_options *o)
 		(void)fprintf(stderr, "idguardctl audit: --bom goes with --csv\n");
 		return CTL_EXIT_USAGE;
 	}
-	if (o->names_path && !o->directory) {
+	if (o->names_path && !o->directory && !o->n_files) {
 		(void)fprintf(stderr, "idguardctl audit: --names names a collector's senders: give its directory "
-				      "(-D /var/log/journal/remote)\n");
+				      "(-D /var/log/journal/remote) or files\n");
 		return CTL_EXIT_USAGE;
 	}
 	if (o->follow && o->has_until) {
@@ -400,15 +400,15 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (r == 0)
 		audit_table_setup(o.wide);
-	if (r == 0 && o.directory)
+	if (r == 0 && (o.directory || o.n_files))
 		r = audit_names_load(o.names_path ? o.names_path : AUDIT_NAMES_FILE, o.names_path != NULL, &o.names);
 	if (r) {
 		r = r == CTL_HELP_SHOWN ? CTL_EXIT_OK : r;
 		goto out;
 	}
-	/* A collector's directory: each sender by the name the collector
+	/* A collector's directory or files: each sender by the name the collector
 	 * filed it under (not with --follow, which follows one journal). */
-	if (o.directory && !o.follow)
+	if ((o.directory || o.n_files) && !o.follow)
 		n = audit_emit_by_sender(&o, s, &error, &by_sender);
 	if (!by_sender) {
 		r = audit_open_journal(&o, &j);

@@ -171,6 +171,9 @@ t_audit_central_collection_through_journal_remote() {
 		1000,127.0.0.1 "--host by the name, the address beside it"
 	assert_eq "$(audit --directory "$T/remote" --names "$T/names" --host 127.0.0.1 --json | jq -s length)" 0 \
 		"a named sender is asked for by its name"
+	assert_eq "$(audit --file "$T/remote/remote-127.0.0.1.journal" --names "$T/names" --verdict denied --json |
+		jq -r '[.host, .sender_address, .claimed_host] | join(" ")' | sort -u)" "ws-017 127.0.0.1 $(uname -n)" \
+		"one of the collector's files, given by --file, is read the same way"
 
 	# A mistake in the list: FILE:LINE, and nothing printed by a half-read list.
 	printf '127.0.0.1 ws-017\n\n127.0.0.1 ws-018\n' >"$T/names-twice"
