@@ -29,6 +29,8 @@ int audit_open_files(const struct audit_options *o, const char **files, sd_journ
 		r = sd_journal_open_directory(ret, o->directory, 0);
 	else
 		r = sd_journal_open(ret, 0);
+	if ((r == -EACCES || r == -EPERM) && files)
+		return CTL_EXIT_PERMISSION; /* one sender: the caller says it once for all */
 	if (r == -EACCES || r == -EPERM)
 		return audit_print_no_access(o);
 	if (r < 0) {

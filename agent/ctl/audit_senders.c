@@ -30,6 +30,7 @@ struct sender {
 	struct idg_audit_row row;
 	bool has_row;
 	bool done;
+	bool denied; /* its files may not be read */
 };
 
 /* NAME of remote-NAME.journal, remote-NAME@....journal or ...journal~. */
@@ -154,8 +155,9 @@ static void advance(const struct audit_options *o, struct sender *s, bool *ret_e
 long audit_emit_by_sender(struct audit_options *o, struct audit_summary *summary, bool *ret_error, bool *ret_used)
 {
 	struct sender *senders = calloc(MAX_SENDERS, sizeof(*senders));
-	size_t n = 0;
+	size_t n = 0, n_opened = 0;
 	long emitted = 0;
+	int r;
 
 	*ret_used = false;
 	if (!senders)
@@ -179,7 +181,12 @@ long audit_emit_by_sender(struct audit_options *o, struct audit_summary *summary
 			s->done = true;
 			continue;
 		}
-		if (audit_open_files(o, (const char **)s->files, &s->j) != 0) {
+		r = audit_open_files(o, (const char **)s->files, &s->j);
+		if (r == CTL_EXIT_PERMISSION) {
+			s->denied = s->done = true;
+			continue;
+		}
+		if (r != 0) {
 			/* Said on stderr, and in the summary and the report, which
 			 * may be read without it. */
 			audit_summary_left_out(summary, s->files[0]);
@@ -187,6 +194,7 @@ long audit_emit_by_sender(struct audit_options *o, struct audit_summary *summary
 			*ret_error = true;
 			continue;
 		}
+		n_opened++;
 		if (audit_narrow_to_ids(o, s->j) == 0) {
 			s->done = true; /* no record of this sender has the ids asked for */
 			continue;
@@ -197,6 +205,15 @@ long audit_emit_by_sender(struct audit_options *o, struct audit_summary *summary
 			(void)sd_journal_seek_head(s->j);
 		advance(o, s, ret_error);
 	}
+	/* None readable: the caller explains once (audit_explain_no_access);
+	 * some: each left out is said, as a damaged file is. */
+	for (size_t i = 0; n_opened && i < n; i++)
+		if (senders[i].denied) {
+			(void)fprintf(stderr, "idguardctl audit: may not read %s; its records are left out\n",
+				      senders[i].files[0]);
+			audit_summary_left_out(summary, senders[i].files[0]);
+			*ret_error = true;
+		}
 	if (n > 0)
 		o->host_source = o->senders_named ? HOST_COLLECTOR_NAMED : HOST_COLLECTOR;
 	*ret_used = n > 0;

@@ -190,6 +190,14 @@ t_audit_central_collection_through_journal_remote() {
 	out=$(audit --names "$T/names" --json 2>&1) && rc=0 || rc=$?
 	assert_match "$rc:$out" "^2:idguardctl audit: --names names a collector's senders" "--names without a collector"
 
+	# Someone who may not read the collector's files is told once, and
+	# pointed to `idguardctl why`, whatever the number of senders.
+	chmod 755 "$T" "$T/remote"
+	out=$(setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$IDGUARDCTL" audit --directory "$T/remote" 2>&1) &&
+		rc=0 || rc=$?
+	assert_eq "$rc,$(grep -c 'you may not read' <<<"$out"),$(grep -c 'left out' <<<"$out")" "4,1,0" \
+		"no permission: one explanation, exit status 4"
+
 	# A sender's file that cannot be read: the others are counted, and the
 	# summary (which may be read without stderr) and the exit status say so.
 	cp -r "$T/remote" "$T/remote-damaged"
