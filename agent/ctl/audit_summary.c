@@ -117,7 +117,11 @@ void audit_summary_add(struct audit_summary *s, const struct idg_audit_row *row)
 	}
 	if (verdict && access && streq(verdict, "denied")) {
 		day_of(row->time_usec, day, sizeof(day));
-		(void)snprintf(program, sizeof(program), "%s", audit_value(row, IDG_AF_COMM));
+		/* A print job's record names the queue, not a program. */
+		if (row->values[IDG_AF_COMM])
+			(void)snprintf(program, sizeof(program), "%s", row->values[IDG_AF_COMM]);
+		else
+			(void)snprintf(program, sizeof(program), "%s", row->values[IDG_AF_PRINT_QUEUE] ? "(print job)" : "");
 		bump(map_in(s->refused, "by_host"), row->values[IDG_AF_HOST], n);
 		bump(map_in(s->refused, "by_user"), row->values[IDG_AF_USER], n);
 		bump(map_in(s->refused, "by_program"), program, n);

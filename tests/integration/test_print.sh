@@ -179,6 +179,9 @@ t_print_enforce_cancels_the_job_and_keeps_the_queue() {
 	assert_eq "$(jq -r .MESSAGE <<<"$rec")" \
 		"Refused printing job $job \"Account form\" of idgt-alice (uid $uid) on printer queue testq: no purpose token" \
 		"denied record's sentence"
+	# The auditor's summary counts it as a print job, not a nameless program.
+	assert_eq "$("$IDGUARDCTL" audit --directory "$JOURNAL_DIR" --summary --json | jq -c '.refused.by_program')" \
+		'[{"name":"(print job)","attempts":1}]' "the refusal in the summary"
 }
 
 t_print_audit_delivers_and_records() {
