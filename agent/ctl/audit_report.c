@@ -115,6 +115,8 @@ static struct json_object *as_list(struct json_object *map)
 {
 	struct json_object *list = json_object_new_array();
 
+	if (!map)
+		return list;
 	json_object_object_foreach(map, key, counts) {
 		struct json_object *item = json_object_new_object();
 

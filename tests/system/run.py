@@ -325,6 +325,31 @@ def t_holder_ended_when_the_grant_ends(g):
 # ---- USB devices plugged in through the QEMU monitor ------------------------------------
 
 
+def t_auditor_reads_the_workstations_journal(g):
+    """The auditor's view on the real platform: a member of idguard-auditors
+    (the group and the journal's ACL come with the package) reads the
+    workstation's own journal with idguardctl audit; the clerk may not."""
+    g.ok("id auditor >/dev/null 2>&1 || useradd -m -G idguard-auditors auditor")
+    auditor = "setpriv --reuid=auditor --regid=auditor --init-groups"
+    r = g.sh(f"{auditor} idguardctl audit --since today --summary --json")
+    check(r.status == 0, f"the auditor's summary failed: {r.status} {r.err.strip()}")
+    summary = json.loads(r.out)
+    verdicts = summary.get("verdicts", {})
+    check(verdicts.get("denied", 0) >= 1 and verdicts.get("granted", 0) >= 1, f"verdicts {verdicts}")
+    check(summary.get("host_source") == "claimed", f"host_source {summary.get('host_source')!r} off a collector")
+    programs = [p["name"] for p in summary["refused"]["by_program"]]
+    check("v4l2-ctl" in programs, f"refused programs {programs}")
+    r = g.sh(f"{auditor} idguardctl audit --since today --verdict denied --class camera --json")
+    rows = [json.loads(line) for line in r.out.splitlines() if line.strip()]
+    check(any(row.get("comm") == "v4l2-ctl" and row.get("uid") == CLERK_UID and row.get("node") == "/dev/video0"
+              for row in rows), f"the clerk's refusal is not among the auditor's rows: {r.out[:600]}")
+    r = g.sh(f"{auditor} sh -c 'idguardctl audit --since today --report html --output /tmp/report.html "
+             f"&& grep -c \"<svg\" /tmp/report.html'")
+    check(r.status == 0 and int(r.out.split()[-1]) >= 1, f"no report with charts: {r.status} {r.err.strip()}")
+    r = g.as_clerk("idguardctl audit --since today")
+    check(r.status == 4 and "idguardctl why" in r.err, f"the clerk's audit: status {r.status}, {r.err.strip()}")
+
+
 def usb_device(g, vid_pid=None, label=None):
     for dev in g.devices():
         if vid_pid and dev.get("vid_pid") == vid_pid:
@@ -747,6 +772,9 @@ def run_kernel(suite, args, kernel, full, results):
             suite.run(f"{label} idguard-notify runs in the user manager under its sandbox and takes the refusal",
                       t_notify_agent_in_the_user_manager, g)
         suite.run(f"{label} under a grant the clerk captures a frame, recorded as granted", t_camera_granted, g)
+        if full:
+            suite.run(f"{label} an auditor reads the workstation's journal (idguardctl audit); the clerk may not",
+                      t_auditor_reads_the_workstations_journal, g)
         if full:
             suite.run(f"{label} a program holding the camera is ended when the grant ends", t_holder_ended_when_the_grant_ends, g)
             suite.run(f"{label} systemd-analyze security", t_sandbox_score, g, result)
