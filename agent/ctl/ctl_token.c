@@ -241,7 +241,6 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 	struct idg_error err;
 	char bad[64], summary[1024], short_id[16];
 	struct json_object *sent = NULL;
-	unsigned char nonce[8];
 	_cleanup_free_ char *code = NULL;
 	int r;
 
@@ -267,8 +266,7 @@ static int token_request(struct ctl *ctl, const struct token_options *o)
 	}
 	req.minutes = (uint32_t)o->minutes;
 	req.created = (int64_t)time(NULL);
-	randombytes_buf(nonce, sizeof(nonce));
-	(void)sodium_bin2hex(req.id, sizeof(req.id), nonce, sizeof(nonce));
+	idg_random_id(req.id, sizeof(req.id), IDG_REQUEST_ID_BYTES);
 
 	r = load_policy(o, &policy);
 	if (r)

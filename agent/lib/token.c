@@ -241,16 +241,18 @@ static int get_time(struct json_object *obj, const char *key, int64_t *ret)
 	return idg_rfc3339_parse(text, ret);
 }
 
-/* A token id goes into every record of the grant. About one random hex id
- * in 8,000 holds 18 digits that pass the ID-number checksum and would be
- * withheld from those records: draw again instead. */
-static void random_hex_id(char *buf, size_t size)
+void idg_random_id(char *buf, size_t size, size_t n_bytes)
 {
-	unsigned char bytes[16];
+	unsigned char bytes[32];
 
+	if (n_bytes > sizeof(bytes) || size < n_bytes * 2 + 1) {
+		if (size)
+			buf[0] = '\0';
+		return;
+	}
 	do {
-		randombytes_buf(bytes, sizeof(bytes));
-		(void)sodium_bin2hex(buf, size, bytes, sizeof(bytes));
+		randombytes_buf(bytes, n_bytes);
+		(void)sodium_bin2hex(buf, size, bytes, n_bytes);
 	} while (idg_contains_id_number(buf));
 }
 
@@ -414,7 +416,7 @@ int idg_token_mint(const struct idg_token_request *req, const unsigned char secr
 
 	if (sodium_init() < 0)
 		return -ENOMEM;
-	random_hex_id(claims.jti, sizeof(claims.jti));
+	idg_random_id(claims.jti, sizeof(claims.jti), IDG_TOKEN_ID_BYTES);
 	(void)snprintf(claims.sub, sizeof(claims.sub), "%s", req->user);
 	(void)snprintf(claims.host, sizeof(claims.host), "%s", req->host);
 	(void)snprintf(claims.pur, sizeof(claims.pur), "%s", req->purpose);

@@ -125,6 +125,15 @@ void idg_token_request_summary(const struct idg_token_request *req, const struct
 void idg_token_request_short_id(const struct idg_token_request *req, char *buf, size_t size);
 /* The same of a request id alone (its first 8 hex digits, in capitals). */
 void idg_request_id_short(const char *rid, char *buf, size_t size);
+/* A random id of n_bytes as hex: a request's (IDG_REQUEST_ID_BYTES) or a
+ * token's (IDG_TOKEN_ID_BYTES). The ids go into every record of a request
+ * or grant, and now and then random hex digits hold a run that looks like
+ * a resident ID number (15 or 18 digits with a valid date), which the
+ * journal would withhold, so that the record could no longer be found by
+ * the id: such an id is drawn again. */
+#define IDG_REQUEST_ID_BYTES 8
+#define IDG_TOKEN_ID_BYTES 16
+void idg_random_id(char *buf, size_t size, size_t n_bytes);
 /* Whether text, as a clerk or supervisor types it, names request rid: the
  * whole id, or the short id ("B4A4-EAE7", "b4a4eae7"); dashes ignored. */
 bool idg_request_id_matches(const char *text, const char *rid);
