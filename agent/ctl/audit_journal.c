@@ -150,8 +150,14 @@ static long match_prefixed(sd_journal *j, const char *field, char *const *prefix
 				r = -1;
 				goto out;
 			}
-			found = reallocarray(found, n_found + 1, sizeof(*found));
-			if (!found || !(found[n_found] = strndup(data, len))) {
+			char **more = reallocarray(found, n_found + 1, sizeof(*found));
+
+			if (!more) {
+				r = -1;
+				goto out;
+			}
+			found = more;
+			if (!(found[n_found] = strndup(data, len))) {
 				r = -1;
 				goto out;
 			}

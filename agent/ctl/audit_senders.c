@@ -138,7 +138,6 @@ static void advance(const struct audit_options *o, struct sender *s, bool *ret_e
 			(void)idg_audit_row_set(&s->row, IDG_AF_CLAIMED_HOST, s->row.values[IDG_AF_HOST],
 						strlen(s->row.values[IDG_AF_HOST]));
 		(void)idg_audit_row_set(&s->row, IDG_AF_HOST, sender_host(s), strlen(sender_host(s)));
-		s->row.host_named = s->site_name != NULL;
 		if (s->site_name)
 			(void)idg_audit_row_set(&s->row, IDG_AF_SENDER_ADDRESS, s->name, strlen(s->name));
 		if (audit_in_window(o, &s->row) && audit_row_wanted(o, &s->row)) {

@@ -101,7 +101,8 @@ void audit_summary_add(struct audit_summary *s, const struct idg_audit_row *row)
 	if (row->time_usec > s->last_usec)
 		s->last_usec = row->time_usec;
 	s->records++;
-	if (row->host_named && row->values[IDG_AF_CLAIMED_HOST] &&
+	/* A sender the site's list names (its address beside the name). */
+	if (row->values[IDG_AF_SENDER_ADDRESS] && row->values[IDG_AF_CLAIMED_HOST] &&
 	    !streq(row->values[IDG_AF_CLAIMED_HOST], audit_value(row, IDG_AF_HOST))) {
 		char key[300];
 

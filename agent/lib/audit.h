@@ -59,7 +59,6 @@ struct idg_audit_row {
 	uint64_t time_usec;                   /* CLOCK_REALTIME of the record */
 	char *values[IDG_AF_COUNT_OF_FIELDS]; /* NULL when absent */
 	bool redacted;                        /* a value looked like an ID number */
-	bool host_named;                      /* host is the site's name for the collector's sender */
 };
 
 /* Sets a value (copied), with ID-number-shaped text withheld. -ENOMEM. */
